@@ -1,0 +1,128 @@
+package dev.depot.store.internal.queue;
+
+import static dev.depot.store.internal.queue.SegmentFormat.FRAME_HEADER_BYTES;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * Encodes frames ({@link SegmentFormat}) into a write buffer and writes the buffer to one segment
+ * file. Used by the queue's writer and by segment rewrites. Not thread-safe.
+ */
+final class FrameSink {
+  private final Path file;
+  private final FileChannel channel;
+  private final ByteBuffer buf;
+  private final CRC32C crc = new CRC32C();
+  private long filePos;
+
+  /**
+   * @param buf a little-endian write buffer, empty; reused by the caller after {@link #flush()}
+   * @param filePos where the buffer's first byte goes in the file
+   */
+  FrameSink(Path file, FileChannel channel, ByteBuffer buf, long filePos) {
+    this.file = file;
+    this.channel = channel;
+    this.buf = buf;
+    this.filePos = filePos;
+    buf.clear();
+  }
+
+  Path file() {
+    return file;
+  }
+
+  FileChannel channel() {
+    return channel;
+  }
+
+  /** The file position after everything put so far, written or buffered. */
+  long end() {
+    return filePos + buf.position();
+  }
+
+  /** The file position up to which bytes are written to the file system. */
+  long written() {
+    return filePos;
+  }
+
+  boolean hasBuffered() {
+    return buf.position() > 0;
+  }
+
+  void putHeader(int segment, int flags) {
+    SegmentFormat.putHeader(buf, segment, flags);
+  }
+
+  /**
+   * Appends one frame. {@code array} is the payload when not null, else {@code buffer} from its
+   * position; neither is modified.
+   */
+  void put(int type, long recordPos, byte[] array, ByteBuffer buffer, int offset, int length)
+      throws IOException {
+    int frameLength = FRAME_HEADER_BYTES + length;
+    if (frameLength > buf.remaining()) {
+      flush();
+      if (frameLength > buf.capacity()) {
+        writeLarge(type, recordPos, array, buffer, offset, length);
+        return;
+      }
+    }
+    int i = buf.position();
+    buf.putInt(i + 4, (type << 30) | length);
+    buf.putInt(i + 8, (int) recordPos);
+    if (array != null) {
+      buf.put(i + FRAME_HEADER_BYTES, array, offset, length);
+    } else {
+      buf.put(i + FRAME_HEADER_BYTES, buffer, buffer.position(), length);
+    }
+    crc.reset();
+    buf.limit(i + frameLength).position(i + 4);
+    crc.update(buf);
+    buf.limit(buf.capacity()).position(i + frameLength);
+    buf.putInt(i, (int) crc.getValue());
+  }
+
+  /** A frame larger than the write buffer goes straight to the file, header then payload. */
+  private void writeLarge(
+      int type, long recordPos, byte[] array, ByteBuffer buffer, int offset, int length)
+      throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    header.putInt(4, (type << 30) | length);
+    header.putInt(8, (int) recordPos);
+    ByteBuffer payload =
+        array != null
+            ? ByteBuffer.wrap(array, offset, length)
+            : buffer.duplicate().limit(buffer.position() + length);
+    crc.reset();
+    crc.update(header.array(), 4, 8);
+    crc.update(payload.duplicate());
+    header.putInt(0, (int) crc.getValue());
+    writeFully(header, filePos);
+    writeFully(payload, filePos + FRAME_HEADER_BYTES);
+    filePos += FRAME_HEADER_BYTES + length;
+  }
+
+  /** Writes the buffered bytes to the file; they are then visible to readers of the file. */
+  void flush() throws IOException {
+    if (buf.position() == 0) {
+      return;
+    }
+    buf.flip();
+    int n = buf.remaining();
+    writeFully(buf, filePos);
+    filePos += n;
+    buf.clear();
+  }
+
+  private void writeFully(ByteBuffer src, long position) throws IOException {
+    long at = position;
+    while (src.hasRemaining()) {
+      at += channel.write(src, at);
+    }
+  }
+}

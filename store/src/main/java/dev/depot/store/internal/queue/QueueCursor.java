@@ -1,0 +1,316 @@
+package dev.depot.store.internal.queue;
+
+import static dev.depot.store.internal.queue.SegmentFormat.FRAME_HEADER_BYTES;
+import static dev.depot.store.internal.queue.SegmentFormat.HEADER_BYTES;
+
+import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.DepotException;
+import dev.depot.store.queue.DepotCursor;
+import dev.depot.store.queue.DepotIds;
+import dev.depot.store.queue.DepotRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A cursor over the segments of a {@link QueueEngine}, from a start id up to a last segment. It is
+ * also the record it returns: the fields of the current record live here, and the payload in the
+ * frame reader's buffer.
+ */
+final class QueueCursor implements DepotCursor, DepotRecord {
+  private final QueueEngine queue;
+  private final long fromId;
+  private final int lastSegment;
+  private FrameReader reader;
+
+  private int segment = -1;
+  private int nextSegment;
+  private boolean headerRead;
+  private boolean sealed;
+  private long limit;
+  private long sealedLimit;
+  private long pos;
+  private long minRecordPos;
+  private boolean closed;
+
+  private long id;
+  private boolean complete;
+  private int length;
+  private int payloadIndex;
+  private ByteBuffer slice;
+
+  QueueCursor(QueueEngine queue, long fromId, int lastSegment) {
+    this.queue = queue;
+    this.fromId = Math.max(0, fromId);
+    this.lastSegment = lastSegment;
+    this.nextSegment = DepotIds.segment(this.fromId);
+  }
+
+  @Override
+  public DepotRecord next() {
+    if (closed) {
+      throw new IllegalStateException("cursor is closed");
+    }
+    queue.checkOpen();
+    slice = null;
+    while (true) {
+      if (segment < 0 && !openNextSegment()) {
+        return null;
+      }
+      if (!headerRead) {
+        refreshLimit();
+        if (!readHeader() && !(moreVisible() && readHeader())) {
+          return null;
+        }
+      }
+      int result = reader.parse(pos, limit, minRecordPos);
+      if (result == FrameReader.OK) {
+        long recordPos = reader.recordPos();
+        pos = reader.frameEnd();
+        minRecordPos = recordPos + 1;
+        long recordId = ((long) segment << 32) | recordPos;
+        if (recordId >= fromId) {
+          return current(recordId, !reader.partial(), reader.payloadIndex(), reader.length());
+        }
+        continue;
+      }
+      if (!sealed && moreVisible()) {
+        continue; // more became readable since the limit was read
+      }
+      if (result == FrameReader.END) {
+        if (!sealed) {
+          return null;
+        }
+        moveToNextSegment();
+      } else if (damaged(result)) {
+        long recordId = ((long) segment << 32) | pos;
+        int tail = (int) Math.min(limit - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES);
+        int index = tail > 0 ? reader.load(pos + FRAME_HEADER_BYTES, tail, limit) : 0;
+        pos = limit;
+        if (recordId >= fromId && index >= 0) {
+          return current(recordId, false, index, Math.max(tail, 0));
+        }
+      } else {
+        return null;
+      }
+    }
+  }
+
+  /** Whether more of the segment is readable now, after asking the writer to hand over. */
+  private boolean moreVisible() {
+    return refreshLimit() || (queue.handOver() && refreshLimit());
+  }
+
+  /**
+   * Reads whether the segment is sealed and how far it may be read; true when that lets more be
+   * read than before. Sealed is read first, so that a sealed segment's size is final.
+   */
+  private boolean refreshLimit() {
+    boolean wasSealed = sealed;
+    long before = limit;
+    sealed = queue.sealed(segment);
+    long now = sealed ? sealedLimit() : queue.activeLimit(segment);
+    if (now < 0) {
+      now = fileSize();
+    }
+    limit = now;
+    return now > before || (sealed && !wasSealed);
+  }
+
+  /**
+   * Handles a frame that did not parse. Returns true when it is the torn tail of a sealed segment
+   * (to be reported as a partial record), false when the reader should wait for the writer, and
+   * throws {@link DepotCorruptionException} after moving past the damage when it is corruption.
+   */
+  private boolean damaged(int result) {
+    DepotCorruptionException damage = reader.corruption(result);
+    boolean rewritten = reader.rewritten();
+    long end = reader.frameEnd();
+    if (end > pos
+        && end < limit
+        && reader.parse(end, limit, rewritten ? minRecordPos : end) == FrameReader.OK) {
+      pos = end;
+      throw damage;
+    }
+    if (!rewritten) {
+      long next = reader.findNextFrame(pos + 1, limit);
+      if (next >= 0) {
+        pos = next;
+        minRecordPos = next;
+        throw damage;
+      }
+      if (sealed) {
+        return true;
+      }
+      if (!queue.trustsActiveLimit()) {
+        // Read-only: a live writer may still be writing this frame; a dead one left a torn tail.
+        return !queue.writerAlive();
+      }
+    }
+    // Nothing valid follows, but these bytes were meant to be whole: skip what is visible.
+    pos = limit;
+    minRecordPos = limit;
+    throw damage;
+  }
+
+  private boolean readHeader() {
+    int flags;
+    try {
+      flags = reader.readHeader(segment, limit);
+    } catch (DepotCorruptionException e) {
+      moveToNextSegment();
+      throw e;
+    }
+    if (flags < 0) {
+      if (!sealed) {
+        return false;
+      }
+      Path file = reader.file();
+      moveToNextSegment();
+      throw new DepotCorruptionException(file, 0, "segment is shorter than its header");
+    }
+    headerRead = true;
+    pos = HEADER_BYTES;
+    minRecordPos = HEADER_BYTES;
+    long start = DepotIds.position(fromId);
+    if (DepotIds.segment(fromId) == segment && start > HEADER_BYTES && !reader.rewritten()) {
+      // Fast path for an exact id: start there when a valid frame begins at that offset.
+      if (reader.parse(start, limit, start) == FrameReader.OK) {
+        pos = start;
+        minRecordPos = start;
+      }
+    }
+    return true;
+  }
+
+  private boolean openNextSegment() {
+    while (nextSegment <= lastSegment && nextSegment >= 0) {
+      int found = queue.segmentAtOrAfter(nextSegment);
+      if (found < 0 || found > lastSegment) {
+        return false;
+      }
+      Path file = queue.segmentFile(found);
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(file, StandardOpenOption.READ);
+      } catch (NoSuchFileException e) {
+        nextSegment = found + 1; // deleted since it was listed
+        continue;
+      } catch (IOException e) {
+        throw new DepotException("cannot open " + file + ": " + e, e);
+      }
+      if (reader == null) {
+        reader = new FrameReader(file, channel, queue.readBufferBytes());
+      } else {
+        reader.switchTo(file, channel);
+      }
+      segment = found;
+      headerRead = false;
+      sealed = false;
+      limit = 0;
+      sealedLimit = -1;
+      return true;
+    }
+    return false;
+  }
+
+  private void moveToNextSegment() {
+    reader.close();
+    nextSegment = segment == Integer.MAX_VALUE ? -1 : segment + 1;
+    segment = -1;
+  }
+
+  private long sealedLimit() {
+    if (sealedLimit < 0) {
+      sealedLimit = fileSize();
+    }
+    return sealedLimit;
+  }
+
+  private long fileSize() {
+    try {
+      return reader.channel().size();
+    } catch (IOException e) {
+      throw new DepotException("cannot read the size of " + reader.file() + ": " + e, e);
+    }
+  }
+
+  private DepotRecord current(long recordId, boolean isComplete, int index, int bytes) {
+    id = recordId;
+    complete = isComplete;
+    payloadIndex = index;
+    length = bytes;
+    return this;
+  }
+
+  @Override
+  public DepotRecord poll(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout cannot be null");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 0; ; attempt++) {
+      long seen = queue.visibleVersion();
+      DepotRecord record = next();
+      if (record != null) {
+        return record;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      queue.awaitData(seen, left, attempt);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      if (reader != null) {
+        reader.close();
+      }
+    }
+  }
+
+  // ---- DepotRecord: the current record ----
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public boolean complete() {
+    return complete;
+  }
+
+  @Override
+  public int length() {
+    return length;
+  }
+
+  @Override
+  public byte[] item() {
+    byte[] copy = new byte[length];
+    reader.buffer().get(payloadIndex, copy, 0, length);
+    return copy;
+  }
+
+  @Override
+  public ByteBuffer buffer() {
+    if (slice == null) {
+      slice = reader.buffer().slice(payloadIndex, length).asReadOnlyBuffer();
+    }
+    return slice;
+  }
+
+  @Override
+  public String toString() {
+    return "DepotRecord[id=" + DepotIds.toString(id) + ", length=" + length + ", complete="
+        + complete + "]";
+  }
+}

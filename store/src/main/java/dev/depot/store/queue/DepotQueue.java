@@ -1,0 +1,295 @@
+package dev.depot.store.queue;
+
+import dev.depot.store.internal.queue.QueueConfig;
+import dev.depot.store.internal.queue.QueueEngine;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A segmented, append-only, persistent queue of byte items in one directory.
+ *
+ * <pre>{@code
+ * try (DepotQueue queue = DepotQueue.builder(Path.of("data/events"))
+ *         .syncPolicy(SyncPolicy.interval(Duration.ofMillis(100)))
+ *         .build()) {
+ *   long id = queue.append("hello".getBytes(StandardCharsets.UTF_8));
+ *   queue.sync();                           // "hello" now survives a power cut
+ *   try (DepotCursor cursor = queue.stream(id)) {
+ *     DepotRecord record = cursor.next();   // id, item bytes, complete()
+ *   }
+ * }
+ * }</pre>
+ *
+ * <h2>Ids</h2>
+ *
+ * {@code append} returns the item's id, {@code segmentNumber << 32 | byteOffsetInSegment} (see
+ * {@link DepotIds}): ids grow with every append but are not contiguous. {@link #stream(long)} starts
+ * at the first record whose id is at least the one given.
+ *
+ * <h2>Durability</h2>
+ *
+ * <ul>
+ *   <li>{@code append} copies the item into a write buffer and returns; the item is visible to
+ *       cursors of this queue object at once, and to other processes once the buffer is written to
+ *       the file system (buffer full, {@code sync}, the sync policy's timer, close).
+ *   <li>When {@link #sync()} returns, every item appended before the call is on stable storage
+ *       (file data fsynced, and the directory fsynced when a segment was created, rewritten or
+ *       deleted): it survives a process crash and a power cut.
+ *   <li>After a crash, reopening recovers every synced item, and every unsynced item that reached
+ *       the disk whole. A record the crash cut short is kept as a partial record ({@link
+ *       DepotRecord#complete()} false) and appends continue after it. Opening for write fsyncs what
+ *       it recovered, so {@link #syncedId()} is then the newest record.
+ *   <li>{@link #close()} syncs.
+ * </ul>
+ *
+ * <h2>Concurrency</h2>
+ *
+ * One writer per directory: a second writer, in this process or another, gets {@link
+ * dev.depot.store.DepotLockedException}. Read-only opens ({@link Builder#readOnly(boolean)}) take no
+ * lock and may run in other processes beside the writer. The queue object is thread-safe; each
+ * {@link DepotCursor} is for one thread.
+ *
+ * <h2>Errors</h2>
+ *
+ * I/O failures raise {@link dev.depot.store.DepotException} naming the file; after a failed write the
+ * queue refuses further writes until reopened. Corrupt data raises {@link
+ * dev.depot.store.DepotCorruptionException}; see {@link
+ * dev.depot.store.internal.queue.SegmentFormat} for the file format and the recovery rules.
+ */
+public interface DepotQueue extends AutoCloseable {
+  /** Default segment size: 256 MiB. */
+  long DEFAULT_SEGMENT_BYTES = 256L << 20;
+
+  /** Opens (creating it if needed) the queue in {@code directory} for writing, with defaults. */
+  static DepotQueue open(Path directory) {
+    return builder(directory).build();
+  }
+
+  /** A builder for a queue in {@code directory}. */
+  static Builder builder(Path directory) {
+    return new Builder(directory);
+  }
+
+  /**
+   * Appends one item and returns its id.
+   *
+   * @throws IllegalArgumentException when the item is larger than the segment allows
+   * @throws IllegalStateException when the queue is read-only or closed
+   * @throws dev.depot.store.DepotException when writing fails
+   */
+  long append(byte[] item);
+
+  /** Appends {@code length} bytes of {@code item} from {@code offset}; returns the id. */
+  long append(byte[] item, int offset, int length);
+
+  /** Appends the remaining bytes of {@code item}, leaving its position unchanged; returns the id. */
+  long append(ByteBuffer item);
+
+  /**
+   * Appends the items in order under one lock and returns their ids. Sizes are checked first: when
+   * one item is too large, none is appended.
+   */
+  long[] appendAll(List<byte[]> items);
+
+  /** Makes every item appended so far durable; see the class comment for the exact promise. */
+  void sync();
+
+  /** A cursor from the first record whose id is at least {@code fromId}. */
+  DepotCursor stream(long fromId);
+
+  /** A cursor from the oldest record. */
+  default DepotCursor stream() {
+    return stream(0);
+  }
+
+  /** The id of the newest complete record, or -1 when there is none. */
+  long lastId();
+
+  /** The id of the newest record known durable, or -1. Read-only queues return -1. */
+  long syncedId();
+
+  /**
+   * Deletes whole segments whose records all have ids below {@code id}: segments numbered below
+   * {@code DepotIds.segment(id)}. The segment being appended to is never deleted.
+   *
+   * @return the number of segments deleted
+   */
+  int deleteBefore(long id);
+
+  /**
+   * Deletes the oldest segments that the retention settings no longer keep: segments last written
+   * longer ago than {@link Builder#retention(Duration)}, then the oldest while the queue is larger
+   * than {@link Builder#retentionBytes(long)}. Never deletes the segment being appended to. Runs on
+   * its own when a segment fills up and on open.
+   *
+   * @return the number of segments deleted
+   */
+  int applyRetention();
+
+  /**
+   * Rewrites one full segment atomically, keeping, replacing or dropping each record as {@code
+   * rewriter} says; ids stay as they were. The new file is written beside the old one, fsynced, and
+   * renamed over it, and the directory is fsynced: after a crash the segment is either all old or
+   * all new. Cursors reading the segment meanwhile finish it with the old content.
+   *
+   * @return the size of the new segment file in bytes
+   * @throws IllegalArgumentException when the segment does not exist or is still being appended to
+   * @throws dev.depot.store.DepotCorruptionException when the segment holds corrupt records; nothing
+   *     is changed then
+   */
+  long rewriteSegment(int segment, RecordRewriter rewriter);
+
+  /** The segment files, oldest first. */
+  List<SegmentInfo> segments();
+
+  /** Counts items, partial and corrupt records, and bytes, by reading every segment. */
+  QueueStats stats();
+
+  /** The queue's directory. */
+  Path directory();
+
+  /** Whether the queue was opened read-only. */
+  boolean readOnly();
+
+  /** Syncs (when writing), stops the sync thread and releases files and the writer lock. */
+  @Override
+  void close();
+
+  /**
+   * One segment file.
+   *
+   * @param number the segment number, the high 32 bits of its records' ids
+   * @param file the file
+   * @param bytes its size
+   * @param lastModifiedMillis when it was last written, used by age retention
+   */
+  record SegmentInfo(int number, Path file, long bytes, long lastModifiedMillis) {}
+
+  /**
+   * Settings of a queue. Every setting has a default; {@code build()} checks them and opens.
+   *
+   * <pre>{@code
+   * DepotQueue queue = DepotQueue.builder(dir)
+   *     .segmentBytes(64 << 20)
+   *     .syncPolicy(SyncPolicy.everyItems(1000))
+   *     .retentionBytes(10L << 30)
+   *     .build();
+   * }</pre>
+   */
+  final class Builder {
+    private final Path directory;
+    private long segmentBytes = DEFAULT_SEGMENT_BYTES;
+    private int writeBufferBytes = 256 << 10;
+    private int readBufferBytes = 256 << 10;
+    private SyncPolicy syncPolicy = SyncPolicy.none();
+    private boolean readOnly;
+    private Duration retention;
+    private long retentionBytes = -1;
+    private Clock clock = Clock.systemUTC();
+
+    Builder(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory cannot be null");
+    }
+
+    /**
+     * Size at which a segment is closed and the next one started. Between 4096 bytes and 4 GiB - 1;
+     * default 256 MiB. It also bounds the largest item (segmentBytes - 28). A queue reopened with
+     * another size keeps its existing segments as they are.
+     */
+    public Builder segmentBytes(long segmentBytes) {
+      if (segmentBytes < 4096 || segmentBytes > 0xFFFF_FFFFL) {
+        throw new IllegalArgumentException(
+            "segmentBytes must be between 4096 and 4294967295, was " + segmentBytes);
+      }
+      this.segmentBytes = segmentBytes;
+      return this;
+    }
+
+    /** Size of the write buffer; between 4 KiB and 64 MiB, default 256 KiB. */
+    public Builder writeBufferBytes(int writeBufferBytes) {
+      this.writeBufferBytes = checkBuffer("writeBufferBytes", writeBufferBytes);
+      return this;
+    }
+
+    /** Size of each cursor's read buffer; between 4 KiB and 64 MiB, default 256 KiB. */
+    public Builder readBufferBytes(int readBufferBytes) {
+      this.readBufferBytes = checkBuffer("readBufferBytes", readBufferBytes);
+      return this;
+    }
+
+    /** When to sync on its own; default {@link SyncPolicy#none()}. */
+    public Builder syncPolicy(SyncPolicy syncPolicy) {
+      this.syncPolicy = Objects.requireNonNull(syncPolicy, "syncPolicy cannot be null");
+      return this;
+    }
+
+    /**
+     * Opens without the writer lock: appends and maintenance throw, cursors see what the writer
+     * has written to the file system. The directory must exist. Default false.
+     */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /** Deletes segments last written longer ago than this; default unlimited. */
+    public Builder retention(Duration retention) {
+      Objects.requireNonNull(retention, "retention cannot be null");
+      if (retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("retention must be positive, was " + retention);
+      }
+      this.retention = retention;
+      return this;
+    }
+
+    /** Deletes the oldest segments while the queue is larger than this; default unlimited. */
+    public Builder retentionBytes(long retentionBytes) {
+      if (retentionBytes < 1) {
+        throw new IllegalArgumentException("retentionBytes must be >= 1, was " + retentionBytes);
+      }
+      this.retentionBytes = retentionBytes;
+      return this;
+    }
+
+    /** The clock age retention reads; default the system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock cannot be null");
+      return this;
+    }
+
+    /**
+     * Opens the queue: for writing, takes the lock and recovers the last segment (see {@link
+     * dev.depot.store.internal.queue.SegmentFormat}).
+     *
+     * @throws dev.depot.store.DepotLockedException when another writer holds the directory
+     * @throws dev.depot.store.DepotCorruptionException when the last segment is damaged in a way
+     *     recovery must not guess about
+     * @throws dev.depot.store.DepotException when the directory cannot be read or created
+     */
+    public DepotQueue build() {
+      return QueueEngine.open(
+          new QueueConfig(
+              directory,
+              segmentBytes,
+              writeBufferBytes,
+              readBufferBytes,
+              syncPolicy,
+              readOnly,
+              retention == null ? -1 : retention.toMillis(),
+              retentionBytes,
+              clock));
+    }
+
+    private static int checkBuffer(String name, int bytes) {
+      if (bytes < 4096 || bytes > (64 << 20)) {
+        throw new IllegalArgumentException(
+            name + " must be between 4096 and 67108864, was " + bytes);
+      }
+      return bytes;
+    }
+  }
+}

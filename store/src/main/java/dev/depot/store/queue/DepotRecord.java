@@ -1,0 +1,27 @@
+package dev.depot.store.queue;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One record read by a {@link DepotCursor}. The object is a view that the cursor reuses: its content
+ * is valid until the cursor's next call. Copy what must outlive it with {@link #item()}.
+ */
+public interface DepotRecord {
+  /** The record's id, as {@link DepotQueue#append(byte[])} returned it. */
+  long id();
+
+  /**
+   * False for the leftover of a record that a crash left partly written. Its bytes are whatever
+   * reached the disk, unverified: do not treat them as an item.
+   */
+  boolean complete();
+
+  /** The number of item bytes. */
+  int length();
+
+  /** A copy of the item bytes. */
+  byte[] item();
+
+  /** A read-only view of the item bytes, position 0, valid until the cursor's next call. */
+  ByteBuffer buffer();
+}
