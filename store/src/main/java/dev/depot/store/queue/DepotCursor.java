@@ -22,11 +22,12 @@ import java.time.Duration;
  * process, what the writer has written to the file system (when its buffer fills, on {@code sync},
  * on a {@link SyncPolicy}'s timer, and on close).
  *
- * <p>A cursor is used by one thread at a time. It holds its own file handles, so segments deleted or
- * rewritten while it reads one keep their old content for it until it moves to the next segment.
+ * <p>A cursor is used by one thread at a time. It holds its own file handles, so segments deleted
+ * or rewritten while it reads one keep their old content for it until it moves to the next segment.
  *
- * <p>When a record is corrupt, {@link #next()} throws {@link dev.depot.store.DepotCorruptionException}
- * and the following call continues with the next intact record.
+ * <p>When a record is corrupt, {@link #next()} throws {@link
+ * dev.depot.store.DepotCorruptionException} and the following call continues with the next intact
+ * record.
  */
 public interface DepotCursor extends AutoCloseable {
   /** The next record, or {@code null} when there is none yet. Never blocks on new appends. */

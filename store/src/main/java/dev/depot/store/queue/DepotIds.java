@@ -1,9 +1,9 @@
 package dev.depot.store.queue;
 
 /**
- * Helpers for queue ids. An id is {@code segmentNumber << 32 | position}: the segment that holds the
- * record and the byte offset at which the record was appended. Ids grow with every append but are
- * not contiguous, and they stay the same when a segment is rewritten.
+ * Helpers for queue ids. An id is {@code segmentNumber << 32 | position}: the segment that holds
+ * the record and the byte offset at which the record was appended. Ids grow with every append but
+ * are not contiguous, and they stay the same when a segment is rewritten.
  *
  * <pre>{@code
  * long id = queue.append(item);

@@ -27,8 +27,8 @@ import java.util.Objects;
  * <h2>Ids</h2>
  *
  * {@code append} returns the item's id, {@code segmentNumber << 32 | byteOffsetInSegment} (see
- * {@link DepotIds}): ids grow with every append but are not contiguous. {@link #stream(long)} starts
- * at the first record whose id is at least the one given.
+ * {@link DepotIds}): ids grow with every append but are not contiguous. {@link #stream(long)}
+ * starts at the first record whose id is at least the one given.
  *
  * <h2>Durability</h2>
  *
@@ -49,14 +49,14 @@ import java.util.Objects;
  * <h2>Concurrency</h2>
  *
  * One writer per directory: a second writer, in this process or another, gets {@link
- * dev.depot.store.DepotLockedException}. Read-only opens ({@link Builder#readOnly(boolean)}) take no
- * lock and may run in other processes beside the writer. The queue object is thread-safe; each
+ * dev.depot.store.DepotLockedException}. Read-only opens ({@link Builder#readOnly(boolean)}) take
+ * no lock and may run in other processes beside the writer. The queue object is thread-safe; each
  * {@link DepotCursor} is for one thread.
  *
  * <h2>Errors</h2>
  *
- * I/O failures raise {@link dev.depot.store.DepotException} naming the file; after a failed write the
- * queue refuses further writes until reopened. Corrupt data raises {@link
+ * I/O failures raise {@link dev.depot.store.DepotException} naming the file; after a failed write
+ * the queue refuses further writes until reopened. Corrupt data raises {@link
  * dev.depot.store.DepotCorruptionException}; see {@link
  * dev.depot.store.internal.queue.SegmentFormat} for the file format and the recovery rules.
  */
@@ -86,7 +86,9 @@ public interface DepotQueue extends AutoCloseable {
   /** Appends {@code length} bytes of {@code item} from {@code offset}; returns the id. */
   long append(byte[] item, int offset, int length);
 
-  /** Appends the remaining bytes of {@code item}, leaving its position unchanged; returns the id. */
+  /**
+   * Appends the remaining bytes of {@code item}, leaving its position unchanged; returns the id.
+   */
   long append(ByteBuffer item);
 
   /**
@@ -138,8 +140,8 @@ public interface DepotQueue extends AutoCloseable {
    *
    * @return the size of the new segment file in bytes
    * @throws IllegalArgumentException when the segment does not exist or is still being appended to
-   * @throws dev.depot.store.DepotCorruptionException when the segment holds corrupt records; nothing
-   *     is changed then
+   * @throws dev.depot.store.DepotCorruptionException when the segment holds corrupt records;
+   *     nothing is changed then
    */
   long rewriteSegment(int segment, RecordRewriter rewriter);
 
@@ -228,8 +230,8 @@ public interface DepotQueue extends AutoCloseable {
     }
 
     /**
-     * Opens without the writer lock: appends and maintenance throw, cursors see what the writer
-     * has written to the file system. The directory must exist. Default false.
+     * Opens without the writer lock: appends and maintenance throw, cursors see what the writer has
+     * written to the file system. The directory must exist. Default false.
      */
     public Builder readOnly(boolean readOnly) {
       this.readOnly = readOnly;

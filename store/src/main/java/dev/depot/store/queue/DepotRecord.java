@@ -3,8 +3,8 @@ package dev.depot.store.queue;
 import java.nio.ByteBuffer;
 
 /**
- * One record read by a {@link DepotCursor}. The object is a view that the cursor reuses: its content
- * is valid until the cursor's next call. Copy what must outlive it with {@link #item()}.
+ * One record read by a {@link DepotCursor}. The object is a view that the cursor reuses: its
+ * content is valid until the cursor's next call. Copy what must outlive it with {@link #item()}.
  */
 public interface DepotRecord {
   /** The record's id, as {@link DepotQueue#append(byte[])} returned it. */

@@ -5,7 +5,8 @@ package dev.depot.store.queue;
  *
  * @param items complete records
  * @param partialRecords records a crash left partly written ({@code complete() == false})
- * @param corruptRecords frames that failed their checksum or structure (each also raised by cursors)
+ * @param corruptRecords frames that failed their checksum or structure (each also raised by
+ *     cursors)
  * @param itemBytes sum of the item lengths of the complete records
  * @param diskBytes size of all segment files
  * @param segments number of segment files

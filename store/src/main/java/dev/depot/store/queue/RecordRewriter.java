@@ -5,8 +5,8 @@ import java.util.function.Predicate;
 
 /**
  * Decides, record by record, what a {@linkplain DepotQueue#rewriteSegment segment rewrite} keeps.
- * Returning {@code record.buffer()} keeps the record byte for byte, returning another buffer replaces
- * its item (the id stays), and returning {@code null} drops it.
+ * Returning {@code record.buffer()} keeps the record byte for byte, returning another buffer
+ * replaces its item (the id stays), and returning {@code null} drops it.
  *
  * <pre>{@code
  * // drop records whose first byte is 0 (say, tombstones)

@@ -8,12 +8,12 @@ import java.util.Objects;
  * DepotQueue#close()}.
  *
  * <ul>
- *   <li>{@link #none()}: never. Appended items reach the file system when the write buffer fills and
- *       reach the disk when the operating system writes them back; a power cut loses what was not
- *       synced, a process crash loses only what was still in the write buffer.
+ *   <li>{@link #none()}: never. Appended items reach the file system when the write buffer fills
+ *       and reach the disk when the operating system writes them back; a power cut loses what was
+ *       not synced, a process crash loses only what was still in the write buffer.
  *   <li>{@link #everyItems(long)} / {@link #everyBytes(long)}: the append that brings the unsynced
- *       count to the threshold syncs before it returns, so at most {@code n - 1} items (or bytes) are
- *       ever at risk.
+ *       count to the threshold syncs before it returns, so at most {@code n - 1} items (or bytes)
+ *       are ever at risk.
  *   <li>{@link #interval(Duration)}: a background thread syncs every period when anything is
  *       unsynced (group commit): appends never wait for the disk, and at most one period of appends
  *       is at risk.

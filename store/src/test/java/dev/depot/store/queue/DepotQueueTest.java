@@ -177,8 +177,7 @@ class DepotQueueTest {
         .hasMessage("retentionBytes must be >= 1, was 0");
     assertThatThrownBy(() -> DepotQueue.builder(dir).retention(Duration.ZERO))
         .hasMessage("retention must be positive, was PT0S");
-    assertThatThrownBy(() -> SyncPolicy.everyItems(0))
-        .hasMessage("sync items must be >= 1, was 0");
+    assertThatThrownBy(() -> SyncPolicy.everyItems(0)).hasMessage("sync items must be >= 1, was 0");
     assertThatThrownBy(() -> SyncPolicy.interval(Duration.ZERO))
         .hasMessage("sync interval must be at least 1 ms, was PT0S");
     assertThatThrownBy(() -> DepotQueue.builder(null)).hasMessage("directory cannot be null");

@@ -165,6 +165,20 @@ class QueueRecoveryTest {
   }
 
   @Test
+  void streamingFromAnIdAfterACorruptRecordDoesNotReportIt() throws IOException {
+    int k = ITEMS / 2;
+    Path dir = copy("before");
+    flip(segment(dir, 0), frameStart(k) + 14, 0);
+    try (DepotQueue queue = DepotQueue.open(dir)) {
+      List<Read> reads = Items.readAll(queue, ids.get(k + 1));
+      assertThat(reads).extracting(Read::id).containsExactlyElementsOf(ids.subList(k + 1, ITEMS));
+      assertThatThrownBy(() -> Items.readAll(queue, ids.get(k)))
+          .isInstanceOf(DepotCorruptionException.class)
+          .hasMessageContaining("at position " + frameStart(k));
+    }
+  }
+
+  @Test
   void aFlippedBitInTheLastRecordBecomesAPartialRecord() throws IOException {
     Path dir = copy("lastflip");
     flip(segment(dir, 0), frameStart(ITEMS - 1) + 20, 3);

@@ -14,9 +14,9 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
- * Parses the frames of one segment file through a read buffer. Not thread-safe: each cursor, scan or
- * recovery owns one. It never reads past the {@code limit} a caller passes, so bytes a writer has
- * not published are never looked at.
+ * Parses the frames of one segment file through a read buffer. Not thread-safe: each cursor, scan
+ * or recovery owns one. It never reads past the {@code limit} a caller passes, so bytes a writer
+ * has not published are never looked at.
  */
 public final class FrameReader implements AutoCloseable {
   /** A valid frame was parsed; its fields are available until the next call. */

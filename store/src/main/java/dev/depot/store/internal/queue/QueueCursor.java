@@ -87,15 +87,19 @@ final class QueueCursor implements DepotCursor, DepotRecord {
           return null;
         }
         moveToNextSegment();
-      } else if (damaged(result)) {
+        continue;
+      }
+      int damage = damaged(result);
+      if (damage == TAIL) {
         long recordId = ((long) segment << 32) | pos;
-        int tail = (int) Math.min(limit - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES);
+        int tail =
+            (int) Math.min(limit - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES);
         int index = tail > 0 ? reader.load(pos + FRAME_HEADER_BYTES, tail, limit) : 0;
         pos = limit;
         if (recordId >= fromId && index >= 0) {
           return current(recordId, false, index, Math.max(tail, 0));
         }
-      } else {
+      } else if (damage == WAIT) {
         return null;
       }
     }
@@ -122,39 +126,50 @@ final class QueueCursor implements DepotCursor, DepotRecord {
     return now > before || (sealed && !wasSealed);
   }
 
+  private static final int TAIL = 1;
+  private static final int WAIT = 2;
+  private static final int SKIPPED = 3;
+
   /**
-   * Handles a frame that did not parse. Returns true when it is the torn tail of a sealed segment
-   * (to be reported as a partial record), false when the reader should wait for the writer, and
-   * throws {@link DepotCorruptionException} after moving past the damage when it is corruption.
+   * Handles a frame that did not parse: {@link #TAIL} when it is a torn tail to report as a partial
+   * record, {@link #WAIT} when the writer may still be writing it, {@link #SKIPPED} when it lies
+   * before the start id and the cursor moved past it. Otherwise moves past the damage and throws
+   * {@link DepotCorruptionException}.
    */
-  private boolean damaged(int result) {
+  private int damaged(int result) {
     DepotCorruptionException damage = reader.corruption(result);
+    long at = pos;
     boolean rewritten = reader.rewritten();
     long end = reader.frameEnd();
     if (end > pos
         && end < limit
         && reader.parse(end, limit, rewritten ? minRecordPos : end) == FrameReader.OK) {
-      pos = end;
-      throw damage;
+      return skipOrThrow(damage, at, end);
     }
     if (!rewritten) {
       long next = reader.findNextFrame(pos + 1, limit);
       if (next >= 0) {
-        pos = next;
         minRecordPos = next;
-        throw damage;
+        return skipOrThrow(damage, at, next);
       }
       if (sealed) {
-        return true;
+        return TAIL;
       }
       if (!queue.trustsActiveLimit()) {
         // Read-only: a live writer may still be writing this frame; a dead one left a torn tail.
-        return !queue.writerAlive();
+        return queue.writerAlive() ? WAIT : TAIL;
       }
     }
     // Nothing valid follows, but these bytes were meant to be whole: skip what is visible.
-    pos = limit;
     minRecordPos = limit;
+    return skipOrThrow(damage, at, limit);
+  }
+
+  private int skipOrThrow(DepotCorruptionException damage, long at, long resume) {
+    pos = resume;
+    if ((((long) segment << 32) | at) < fromId) {
+      return SKIPPED; // the caller did not ask for this record
+    }
     throw damage;
   }
 
@@ -180,7 +195,13 @@ final class QueueCursor implements DepotCursor, DepotRecord {
     long start = DepotIds.position(fromId);
     if (DepotIds.segment(fromId) == segment && start > HEADER_BYTES && !reader.rewritten()) {
       // Fast path for an exact id: start there when a valid frame begins at that offset.
-      if (reader.parse(start, limit, start) == FrameReader.OK) {
+      int result = reader.parse(start, limit, start);
+      if ((result == FrameReader.END || result == FrameReader.TRUNCATED)
+          && !sealed
+          && moreVisible()) {
+        result = reader.parse(start, limit, start);
+      }
+      if (result == FrameReader.OK) {
         pos = start;
         minRecordPos = start;
       }
@@ -310,7 +331,12 @@ final class QueueCursor implements DepotCursor, DepotRecord {
 
   @Override
   public String toString() {
-    return "DepotRecord[id=" + DepotIds.toString(id) + ", length=" + length + ", complete="
-        + complete + "]";
+    return "DepotRecord[id="
+        + DepotIds.toString(id)
+        + ", length="
+        + length
+        + ", complete="
+        + complete
+        + "]";
   }
 }

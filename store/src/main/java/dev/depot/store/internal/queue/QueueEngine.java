@@ -320,7 +320,8 @@ public final class QueueEngine implements DepotQueue {
   private long markTornTail(FileChannel channel, Path file, long pos, long size)
       throws IOException {
     int payload =
-        (int) Math.max(0, Math.min(size - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES));
+        (int)
+            Math.max(0, Math.min(size - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES));
     ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     header.putInt(4, (TYPE_PARTIAL << 30) | payload);
     header.putInt(8, (int) pos);

@@ -47,10 +47,10 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * A zero-filled region never parses as a frame: its record position field (0) never equals the
- * frame offset (at least 16), and a CRC32C of zeros is not zero. A frame is complete, and its record
- * durable after the next {@code fsync}, once all of its 12 + n bytes are in the file; there is no
- * separate commit marker. The end of a segment is where the frames stop: the end of the file, or
- * the first position where no valid frame begins.
+ * frame offset (at least 16), and a CRC32C of zeros is not zero. A frame is complete, and its
+ * record durable after the next {@code fsync}, once all of its 12 + n bytes are in the file; there
+ * is no separate commit marker. The end of a segment is where the frames stop: the end of the file,
+ * or the first position where no valid frame begins.
  *
  * <h2>Recovery</h2>
  *
@@ -58,11 +58,11 @@ import java.util.zip.CRC32C;
  * frame begins:
  *
  * <ul>
- *   <li>if the frame's length field is intact (the frame ends where another valid frame begins), the
- *       damage is confined to one record: the frame stays as it is, readers raise {@link
+ *   <li>if the frame's length field is intact (the frame ends where another valid frame begins),
+ *       the damage is confined to one record: the frame stays as it is, readers raise {@link
  *       DepotCorruptionException} for it and continue after it;
- *   <li>else, if a valid frame begins anywhere after {@code p}, the segment is damaged in the middle
- *       and opening for write fails with {@link DepotCorruptionException};
+ *   <li>else, if a valid frame begins anywhere after {@code p}, the segment is damaged in the
+ *       middle and opening for write fails with {@link DepotCorruptionException};
  *   <li>else the bytes from {@code p} to the end of the file are a torn tail. The writer overwrites
  *       the 12 bytes at {@code p} with a PARTIAL frame header whose payload is the rest of the file
  *       (extending the file to {@code p + 12} when fewer bytes were left), and appends after it.
@@ -172,7 +172,9 @@ public final class SegmentFormat {
       throw new DepotCorruptionException(
           file,
           8,
-          "header names segment " + Integer.toUnsignedString(number) + " but the file name says "
+          "header names segment "
+              + Integer.toUnsignedString(number)
+              + " but the file name says "
               + segment);
     }
     return flags;

@@ -1,0 +1,37 @@
+package dev.depot.store.queue;
+
+import java.nio.file.Path;
+
+/**
+ * Child process of {@link QueueCrashIT}: appends item after item (continuing after the last
+ * complete one found), syncs every {@code syncEvery} items and prints {@code synced <id> <index>}
+ * after each sync returns, until it is killed.
+ */
+public final class CrashWriterMain {
+  private CrashWriterMain() {}
+
+  public static void main(String[] args) {
+    Path dir = Path.of(args[0]);
+    long seed = Long.parseLong(args[1]);
+    int syncEvery = Integer.parseInt(args[2]);
+    try (DepotQueue queue =
+        DepotQueue.builder(dir).segmentBytes(64 << 10).writeBufferBytes(4096).build()) {
+      long next = 0;
+      long last = queue.lastId();
+      if (last >= 0) {
+        try (DepotCursor cursor = queue.stream(last)) {
+          next = Items.indexOf(cursor.next().item()) + 1;
+        }
+      }
+      System.out.println("ready " + next);
+      for (long i = next; ; i++) {
+        long id = queue.append(Items.item(seed, i, 200));
+        if ((i + 1) % syncEvery == 0) {
+          queue.sync();
+          System.out.println("synced " + id + " " + i);
+          System.out.flush();
+        }
+      }
+    }
+  }
+}
