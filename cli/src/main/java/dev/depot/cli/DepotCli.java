@@ -44,12 +44,19 @@ public final class DepotCli implements Runnable {
   static final int EXIT_FAILURE = 1;
   static final int EXIT_USAGE = 2;
 
+  private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
   @Spec CommandSpec spec;
 
   DepotCli() {}
 
   /** Runs the tool with the process's standard streams and exits with its exit code. */
   public static void main(String[] args) {
+    // The store logs recovery warnings through java.util.logging: one "depot:" line each, not the
+    // default two-line format with a timestamp.
+    if (System.getProperty(LOG_FORMAT) == null) {
+      System.setProperty(LOG_FORMAT, "depot: %4$s: %5$s%n");
+    }
     // FileOutputStream rather than System.out: a PrintStream hides write errors such as a closed
     // pipe, and the tool must notice them to stop reading.
     OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
