@@ -97,6 +97,9 @@ public interface DepotQueue extends AutoCloseable {
    */
   long[] appendAll(List<byte[]> items);
 
+  /** The largest item this queue accepts: {@code segmentBytes - 28}, at most 1 GiB - 1. */
+  int maxItemBytes();
+
   /** Makes every item appended so far durable; see the class comment for the exact promise. */
   void sync();
 

@@ -152,6 +152,7 @@ class DepotQueueTest {
       assertThat(ids[0]).isLessThan(ids[1]);
       assertThat(ids[1]).isLessThan(ids[2]);
 
+      assertThat(queue.maxItemBytes()).isEqualTo(4068);
       List<byte[]> withHuge = List.of(utf8("d"), new byte[5000]);
       assertThatThrownBy(() -> queue.appendAll(withHuge))
           .isInstanceOf(IllegalArgumentException.class)

@@ -179,6 +179,32 @@ class QueueRecoveryTest {
   }
 
   @Test
+  void aCorruptRecordBeforeATornTailStaysCorruptAndOnlyTheTailBecomesPartial() throws IOException {
+    int k = ITEMS - 2;
+    Path dir = copy("corruptThenTorn");
+    flip(segment(dir, 0), frameStart(k) + 20, 2);
+    try (RandomAccessFile f = new RandomAccessFile(segment(dir, 0).toFile(), "rw")) {
+      f.setLength(fileSize - 1);
+    }
+    for (boolean writer : new boolean[] {false, true}) {
+      try (DepotQueue queue = DepotQueue.builder(dir).readOnly(!writer).build()) {
+        List<Read> reads = new ArrayList<>();
+        List<DepotCorruptionException> errors = readAllReporting(queue, reads);
+        assertThat(errors)
+            .extracting(DepotCorruptionException::position)
+            .containsExactly(frameStart(k));
+        assertThat(reads).hasSize(ITEMS - 1);
+        assertItems(reads, 0, k);
+        assertThat(reads.get(k).id()).isEqualTo(ids.get(ITEMS - 1));
+        assertThat(reads.get(k).complete()).isFalse();
+        QueueStats stats = queue.stats();
+        assertThat(stats.corruptRecords()).isEqualTo(1);
+        assertThat(stats.partialRecords()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   void aFlippedBitInTheLastRecordBecomesAPartialRecord() throws IOException {
     Path dir = copy("lastflip");
     flip(segment(dir, 0), frameStart(ITEMS - 1) + 20, 3);

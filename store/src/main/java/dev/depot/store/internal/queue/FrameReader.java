@@ -133,6 +133,24 @@ public final class FrameReader implements AutoCloseable {
   }
 
   /**
+   * Whether a frame starts at {@code q}, judged by its header alone: a valid type and, in a segment
+   * never rewritten, a record position equal to {@code q} (32 bits that random bytes match by
+   * chance once in four billion). The frame itself may be torn or damaged. Used to tell whether a
+   * damaged frame's length field is intact: its end is another frame's start.
+   */
+  public boolean frameStartsAt(long q, long limit) {
+    if (parse(q, limit, q) == OK) {
+      return true;
+    }
+    if (rewritten() || q + FRAME_HEADER_BYTES > limit || !ensure(q, FRAME_HEADER_BYTES, limit)) {
+      return false;
+    }
+    int i = (int) (q - bufStart);
+    return buf.getInt(i + 4) >>> 30 <= TYPE_PARTIAL
+        && Integer.toUnsignedLong(buf.getInt(i + 8)) == q;
+  }
+
+  /**
    * The first position in [{@code from}, {@code limit}) where a valid frame begins, or -1. Only
    * meaningful in segments that were never rewritten, where a frame's record position equals its
    * offset: that makes the search one int comparison per byte.

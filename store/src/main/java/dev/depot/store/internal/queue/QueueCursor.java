@@ -143,7 +143,9 @@ final class QueueCursor implements DepotCursor, DepotRecord {
     long end = reader.frameEnd();
     if (end > pos
         && end < limit
-        && reader.parse(end, limit, rewritten ? minRecordPos : end) == FrameReader.OK) {
+        && (rewritten
+            ? reader.parse(end, limit, minRecordPos) == FrameReader.OK
+            : reader.frameStartsAt(end, limit))) {
       return skipOrThrow(damage, at, end);
     }
     if (!rewritten) {

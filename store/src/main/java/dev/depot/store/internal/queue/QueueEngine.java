@@ -56,6 +56,7 @@ public final class QueueEngine implements DepotQueue {
   private static final System.Logger LOG = System.getLogger(QueueEngine.class.getName());
 
   private final QueueConfig config;
+  private final SegmentChannels channels;
   private final Path dir;
   private final int maxItemBytes;
   private final long syncItems;
@@ -91,8 +92,9 @@ public final class QueueEngine implements DepotQueue {
   private FileLock fileLock;
   private ScheduledThreadPoolExecutor syncer;
 
-  private QueueEngine(QueueConfig config) {
+  private QueueEngine(QueueConfig config, SegmentChannels channels) {
     this.config = config;
+    this.channels = channels;
     this.dir = config.directory().toAbsolutePath();
     this.maxItemBytes = SegmentFormat.maxItemBytes(config.segmentBytes());
     this.syncItems = config.syncPolicy().items();
@@ -101,7 +103,12 @@ public final class QueueEngine implements DepotQueue {
 
   /** Opens a queue as the config says; on failure releases everything it took. */
   public static QueueEngine open(QueueConfig config) {
-    QueueEngine queue = new QueueEngine(config);
+    return open(config, SegmentChannels.FILES);
+  }
+
+  /** Opens a queue whose segments are written through {@code channels}. */
+  public static QueueEngine open(QueueConfig config, SegmentChannels channels) {
+    QueueEngine queue = new QueueEngine(config, channels);
     try {
       if (config.readOnly()) {
         queue.openReadOnly();
@@ -228,7 +235,7 @@ public final class QueueEngine implements DepotQueue {
 
   private void startSegment(int number) throws IOException {
     Path file = dir.resolve(SegmentFormat.fileName(number));
-    FileChannel channel = FileChannel.open(file, CREATE_NEW, READ, WRITE);
+    FileChannel channel = channels.open(file, CREATE_NEW, READ, WRITE);
     sink = new FrameSink(file, channel, writeBuffer, 0);
     sink.putHeader(number, 0);
     activeSegment = number;
@@ -242,7 +249,7 @@ public final class QueueEngine implements DepotQueue {
   private void recoverLastSegment() throws IOException {
     int last = segments.lastKey();
     Path file = segments.get(last);
-    FileChannel channel = FileChannel.open(file, READ, WRITE);
+    FileChannel channel = channels.open(file, READ, WRITE);
     try {
       long size = channel.size();
       FrameReader reader = new FrameReader(file, channel, config.readBufferBytes());
@@ -288,7 +295,7 @@ public final class QueueEngine implements DepotQueue {
         }
         DepotCorruptionException damage = reader.corruption(result);
         long end = reader.frameEnd();
-        if (end > pos && end < size && reader.parse(end, size, end) == FrameReader.OK) {
+        if (end > pos && end < size && reader.frameStartsAt(end, size)) {
           LOG.log(System.Logger.Level.WARNING, "skipping corrupt record: {0}", damage.getMessage());
           pos = end;
           continue;
@@ -450,6 +457,11 @@ public final class QueueEngine implements DepotQueue {
       sync();
     }
     return id;
+  }
+
+  @Override
+  public int maxItemBytes() {
+    return maxItemBytes;
   }
 
   private void checkItemLength(int length) {
