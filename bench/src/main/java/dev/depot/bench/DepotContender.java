@@ -9,7 +9,7 @@ import java.nio.file.Path;
 /**
  * The depot queue with {@link SyncPolicy#none()} and default settings, unless the bench is told
  * other buffer sizes. Appends with {@link DepotQueue#append(byte[])}; reads through one cursor from
- * the same queue object, copying each item out of {@link DepotRecord#buffer()}.
+ * the same queue object, copying each item out with {@link DepotRecord#copyTo(byte[], int)}.
  */
 final class DepotContender implements QueueContender {
   private final int writeBufferBytes;
@@ -79,8 +79,7 @@ final class DepotContender implements QueueContender {
           if (!record.complete()) {
             throw new IllegalStateException("unexpected partial record " + record);
           }
-          int length = record.length();
-          record.buffer().get(0, scratch, 0, length);
+          int length = record.copyTo(scratch, 0);
           checksum += ItemPool.touch(scratch, length);
           count++;
         }

@@ -22,6 +22,14 @@ public interface DepotRecord {
   /** A copy of the item bytes. */
   byte[] item();
 
+  /**
+   * Copies the item bytes into {@code destination} from {@code offset}, without allocating, and
+   * returns how many were copied ({@link #length()}).
+   *
+   * @throws IndexOutOfBoundsException when the item does not fit
+   */
+  int copyTo(byte[] destination, int offset);
+
   /** A read-only view of the item bytes, position 0, valid until the cursor's next call. */
   ByteBuffer buffer();
 }

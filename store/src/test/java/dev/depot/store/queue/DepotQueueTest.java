@@ -47,6 +47,27 @@ class DepotQueueTest {
   }
 
   @Test
+  void recordViewsCopyIntoCallerArraysAndExposeReadOnlyBuffers() {
+    try (DepotQueue queue = DepotQueue.open(dir)) {
+      queue.append(utf8("hello"));
+      try (DepotCursor cursor = queue.stream()) {
+        DepotRecord record = cursor.next();
+        byte[] dst = new byte[8];
+        assertThat(record.copyTo(dst, 2)).isEqualTo(5);
+        assertThat(new String(dst, 2, 5, StandardCharsets.UTF_8)).isEqualTo("hello");
+        assertThatThrownBy(() -> record.copyTo(new byte[4], 0))
+            .isInstanceOf(IndexOutOfBoundsException.class);
+        ByteBuffer buffer = record.buffer();
+        assertThat(buffer.isReadOnly()).isTrue();
+        assertThat(buffer.position()).isZero();
+        assertThat(buffer.remaining()).isEqualTo(5);
+        assertThat(buffer.get(0)).isEqualTo((byte) 'h');
+        assertThat(record.buffer()).isSameAs(buffer);
+      }
+    }
+  }
+
+  @Test
   void streamStartsAtTheFirstRecordWithIdAtLeastTheOneGiven() {
     try (DepotQueue queue = DepotQueue.builder(dir).segmentBytes(4096).build()) {
       List<Long> ids = new ArrayList<>();

@@ -39,6 +39,7 @@ public final class FrameReader implements AutoCloseable {
   private FileChannel channel;
   private final CRC32C crc = new CRC32C();
   private ByteBuffer buf;
+  private ByteBuffer readOnly;
   private long bufStart;
   private int bufLen;
 
@@ -103,8 +104,9 @@ public final class FrameReader implements AutoCloseable {
       return TRUNCATED;
     }
     int i = (int) (pos - bufStart);
-    storedCrc = buf.getInt(i);
-    int lengthAndType = buf.getInt(i + 4);
+    long crcAndLength = buf.getLong(i);
+    storedCrc = (int) crcAndLength;
+    int lengthAndType = (int) (crcAndLength >>> 32);
     type = lengthAndType >>> 30;
     length = lengthAndType & LENGTH_MASK;
     recordPos = Integer.toUnsignedLong(buf.getInt(i + 8));
@@ -205,6 +207,14 @@ public final class FrameReader implements AutoCloseable {
     return buf;
   }
 
+  /** A read-only view of {@link #buffer()}, kept so that record views cost one allocation. */
+  public ByteBuffer readOnlyBuffer() {
+    if (readOnly == null) {
+      readOnly = buf.asReadOnlyBuffer();
+    }
+    return readOnly;
+  }
+
   /** Index of the last parsed payload in {@link #buffer()}. */
   public int payloadIndex() {
     return payloadIndex;
@@ -279,6 +289,7 @@ public final class FrameReader implements AutoCloseable {
     ByteBuffer bigger = SegmentFormat.newBuffer(capacity);
     bigger.put(buf.duplicate().position(0).limit(bufLen));
     buf = bigger;
+    readOnly = null;
   }
 
   /**

@@ -73,8 +73,7 @@ final class FrameSink {
       }
     }
     int i = buf.position();
-    buf.putInt(i + 4, (type << 30) | length);
-    buf.putInt(i + 8, (int) recordPos);
+    buf.putLong(i + 4, (recordPos << 32) | Integer.toUnsignedLong((type << 30) | length));
     if (array != null) {
       buf.put(i + FRAME_HEADER_BYTES, array, offset, length);
     } else {

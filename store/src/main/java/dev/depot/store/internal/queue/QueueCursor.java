@@ -56,8 +56,9 @@ final class QueueCursor implements DepotCursor, DepotRecord {
     if (closed) {
       throw new IllegalStateException("cursor is closed");
     }
-    queue.checkOpen();
-    slice = null;
+    if (slice != null) {
+      slice = null;
+    }
     while (true) {
       if (segment < 0 && !openNextSegment()) {
         return null;
@@ -115,6 +116,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
    * read than before. Sealed is read first, so that a sealed segment's size is final.
    */
   private boolean refreshLimit() {
+    queue.checkOpen();
     boolean wasSealed = sealed;
     long before = limit;
     sealed = queue.sealed(segment);
@@ -212,6 +214,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   }
 
   private boolean openNextSegment() {
+    queue.checkOpen();
     while (nextSegment <= lastSegment && nextSegment >= 0) {
       int found = queue.segmentAtOrAfter(nextSegment);
       if (found < 0 || found > lastSegment) {
@@ -324,9 +327,15 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   }
 
   @Override
+  public int copyTo(byte[] destination, int offset) {
+    reader.buffer().get(payloadIndex, destination, offset, length);
+    return length;
+  }
+
+  @Override
   public ByteBuffer buffer() {
     if (slice == null) {
-      slice = reader.buffer().slice(payloadIndex, length).asReadOnlyBuffer();
+      slice = reader.readOnlyBuffer().slice(payloadIndex, length);
     }
     return slice;
   }
