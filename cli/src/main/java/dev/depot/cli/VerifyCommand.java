@@ -68,8 +68,8 @@ final class VerifyCommand implements Callable<Integer> {
       segments = queue.segments().size();
     }
     io.stdout.printf(
-        "verified %d records in %d segments: %d corrupt, %d partial%n",
-        records, segments, corrupt, partial);
+        "verified %d records in %d segment%s: %d corrupt, %d partial%n",
+        records, segments, segments == 1 ? "" : "s", corrupt, partial);
     return corrupt > 0 ? DepotCli.EXIT_FAILURE : DepotCli.EXIT_OK;
   }
 }

@@ -365,7 +365,7 @@ class DepotCliTest {
                 + damaged
                 + ": record checksum mismatch (expected checksum 0x");
     assertThat(result.outLines().get(1))
-        .isEqualTo("verified 2 records in 1 segments: 1 corrupt, 0 partial");
+        .isEqualTo("verified 2 records in 1 segment: 1 corrupt, 0 partial");
   }
 
   @Test
@@ -382,7 +382,7 @@ class DepotCliTest {
             "partial record at "
                 + DepotIds.toString(ids[2])
                 + " (1 bytes): torn tail left by a crash",
-            "verified 2 records in 1 segments: 0 corrupt, 1 partial");
+            "verified 2 records in 1 segment: 0 corrupt, 1 partial");
   }
 
   // ---- stats ----
