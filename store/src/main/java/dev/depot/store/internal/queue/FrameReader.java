@@ -170,10 +170,6 @@ public final class FrameReader implements AutoCloseable {
     return -1;
   }
 
-  public long framePos() {
-    return framePos;
-  }
-
   /**
    * Where the last parsed frame ends according to its length field, or -1 when that is past the
    * limit. Also set for a damaged frame, whose length may or may not be intact.
@@ -218,11 +214,6 @@ public final class FrameReader implements AutoCloseable {
   /** Index of the last parsed payload in {@link #buffer()}. */
   public int payloadIndex() {
     return payloadIndex;
-  }
-
-  /** Index of the last parsed frame's first byte in {@link #buffer()}. */
-  public int frameIndex() {
-    return (int) (framePos - bufStart);
   }
 
   /** Describes why the frame at {@code pos} did not parse, for exception messages. */
