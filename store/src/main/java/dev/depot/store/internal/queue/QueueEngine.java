@@ -12,7 +12,8 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
-import dev.depot.store.DepotLockedException;
+import dev.depot.store.internal.DirectoryLock;
+import dev.depot.store.internal.FileSync;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotIds;
 import dev.depot.store.queue.DepotQueue;
@@ -24,9 +25,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -88,8 +86,7 @@ public final class QueueEngine implements DepotQueue {
   private final ReentrantLock signalLock = new ReentrantLock();
   private final Condition published = signalLock.newCondition();
 
-  private FileChannel lockChannel;
-  private FileLock fileLock;
+  private DirectoryLock directoryLock;
   private ScheduledThreadPoolExecutor syncer;
 
   private QueueEngine(QueueConfig config, SegmentChannels channels) {
@@ -168,39 +165,7 @@ public final class QueueEngine implements DepotQueue {
   }
 
   private void acquireLock() {
-    Path lockFile = dir.resolve(SegmentFormat.LOCK_FILE);
-    try {
-      lockChannel = FileChannel.open(lockFile, CREATE, READ, WRITE);
-      try {
-        // A read-only reader's liveness probe holds a shared lock for an instant: retry briefly.
-        for (int attempt = 0; attempt < 10 && fileLock == null; attempt++) {
-          if (attempt > 0) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-          }
-          fileLock = lockChannel.tryLock();
-        }
-      } catch (OverlappingFileLockException e) {
-        throw new DepotLockedException(
-            "depot queue "
-                + dir
-                + " is already open for writing in this process; close it first or open it"
-                + " read-only");
-      }
-      if (fileLock == null) {
-        String holder = new String(Files.readAllBytes(lockFile), StandardCharsets.UTF_8).trim();
-        throw new DepotLockedException(
-            "depot queue "
-                + dir
-                + " is locked by another writer (process "
-                + (holder.isEmpty() ? "unknown" : holder)
-                + "); stop that writer or open the queue read-only");
-      }
-      lockChannel.truncate(0);
-      byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
-      lockChannel.write(ByteBuffer.wrap(pid), 0);
-    } catch (IOException e) {
-      throw new DepotException("cannot lock " + lockFile + ": " + e, e);
-    }
+    directoryLock = DirectoryLock.acquire(dir, "depot queue " + dir, "open the queue read-only");
   }
 
   private void deleteRewriteLeftovers() {
@@ -580,15 +545,15 @@ public final class QueueEngine implements DepotQueue {
       }
       try {
         for (Path file : sealed) {
-          forceFile(file);
+          FileSync.file(file);
         }
         try {
           active.force(false);
         } catch (ClosedChannelException e) {
-          forceFile(activeFile); // a concurrent roll closed it
+          FileSync.file(activeFile); // a concurrent roll closed it
         }
         if (directory) {
-          forceDirectory(dir);
+          FileSync.directory(dir);
         }
       } catch (IOException e) {
         throw fail("cannot sync " + dir, e);
@@ -604,20 +569,6 @@ public final class QueueEngine implements DepotQueue {
       }
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "background sync of " + dir + " failed", e);
-    }
-  }
-
-  private static void forceFile(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, READ)) {
-      channel.force(false);
-    } catch (NoSuchFileException e) {
-      // deleted by retention before it was synced: nothing left to make durable
-    }
-  }
-
-  static void forceDirectory(Path directory) throws IOException {
-    try (FileChannel channel = FileChannel.open(directory, READ)) {
-      channel.force(true);
     }
   }
 
@@ -733,21 +684,7 @@ public final class QueueEngine implements DepotQueue {
    * writer that starts at that instant retries ({@link #acquireLock}).
    */
   boolean writerAlive() {
-    Path lockFile = dir.resolve(SegmentFormat.LOCK_FILE);
-    try (FileChannel channel = FileChannel.open(lockFile, READ)) {
-      FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
-      if (probe == null) {
-        return true;
-      }
-      probe.release();
-      return false;
-    } catch (NoSuchFileException e) {
-      return false;
-    } catch (OverlappingFileLockException e) {
-      return true; // this process holds it
-    } catch (IOException e) {
-      throw new DepotException("cannot probe the writer lock " + lockFile + ": " + e, e);
-    }
+    return DirectoryLock.held(dir);
   }
 
   /**
@@ -821,7 +758,7 @@ public final class QueueEngine implements DepotQueue {
         }
       }
       if (deleted > 0) {
-        forceDirectory(dir);
+        FileSync.directory(dir);
       }
       return deleted;
     } catch (IOException e) {
@@ -868,7 +805,7 @@ public final class QueueEngine implements DepotQueue {
         deleted++;
       }
       if (deleted > 0) {
-        forceDirectory(dir);
+        FileSync.directory(dir);
       }
     } catch (IOException e) {
       throw new DepotException("cannot apply retention to " + dir + ": " + e, e);
@@ -908,7 +845,7 @@ public final class QueueEngine implements DepotQueue {
         long size = writeRewritten(segment, source, temp, rewriter);
         Files.move(
             temp, source, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(dir);
+        FileSync.directory(dir);
         return size;
       } catch (IOException e) {
         throw new DepotException("cannot rewrite " + source + ": " + e, e);
@@ -1095,11 +1032,8 @@ public final class QueueEngine implements DepotQueue {
       if (sink != null) {
         sink.channel().close();
       }
-      if (fileLock != null) {
-        fileLock.release();
-      }
-      if (lockChannel != null) {
-        lockChannel.close();
+      if (directoryLock != null) {
+        directoryLock.close();
       }
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot release " + dir, e);
