@@ -1,0 +1,25 @@
+package dev.depot.store.timekey;
+
+/**
+ * What a {@link TimeKeyStreamSet} holds, read when {@link TimeKeyStreamSet#stats()} is called.
+ *
+ * @param keys keys in the set (resident or on disk)
+ * @param segmentsInMemory segments resident in memory
+ * @param segmentsOnDisk segments with a file on disk (a resident segment may have one too)
+ * @param bytesInMemory memory the resident segments take, as the memory limit counts it
+ * @param bytesOnDisk size of the segment files
+ * @param peakBytesInMemory the highest {@code bytesInMemory} since the set was opened
+ * @param newestMicros the newest key's micros, or {@link Long#MIN_VALUE} when empty
+ * @param evictions segments written out and dropped from memory since the set was opened
+ * @param loads segments read back from disk since the set was opened
+ */
+public record TimeKeyStats(
+    long keys,
+    int segmentsInMemory,
+    int segmentsOnDisk,
+    long bytesInMemory,
+    long bytesOnDisk,
+    long peakBytesInMemory,
+    long newestMicros,
+    long evictions,
+    long loads) {}

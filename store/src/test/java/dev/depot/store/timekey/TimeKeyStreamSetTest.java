@@ -1,0 +1,346 @@
+package dev.depot.store.timekey;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.DepotLockedException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TimeKeyStreamSetTest {
+  private static final long SECOND = 1_000_000;
+
+  @TempDir Path dir;
+
+  private TimeKeyStreamSet open(Duration interval, long memoryLimit, Duration retention) {
+    TimeKeyStreamSet.Builder builder =
+        TimeKeyStreamSet.builder()
+            .directory(dir)
+            .segmentInterval(interval)
+            .memoryLimit(memoryLimit);
+    if (retention != null) {
+      builder.retention(retention);
+    }
+    return builder.build();
+  }
+
+  private static List<TimeKey> run(int user, int device, long from, long step, int count) {
+    List<TimeKey> keys = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      keys.add(TimeKey.of(from + i * step, user, device));
+    }
+    return keys;
+  }
+
+  private static boolean[] all(int n, boolean value) {
+    boolean[] out = new boolean[n];
+    Arrays.fill(out, value);
+    return out;
+  }
+
+  @Test
+  void answersNewForAContinuingStreamAndDuplicateForAResentBatch() {
+    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
+      List<TimeKey> first = run(1, 2, Workload.EPOCH, 100_000, 5000);
+      List<TimeKey> second = run(1, 2, Workload.EPOCH + 500 * SECOND, 100_000, 5000);
+      assertThat(set.insert(first)).containsExactly(all(5000, true));
+      assertThat(set.insert(second)).containsExactly(all(5000, true));
+      assertThat(set.insert(first)).containsExactly(all(5000, false));
+      assertThat(set.contains(first.get(17))).isTrue();
+      assertThat(set.contains(TimeKey.of(first.get(17).micros() + 1, 1, 2))).isFalse();
+      assertThat(set.contains(TimeKey.of(first.get(17).micros(), 1, 3))).isFalse();
+      TimeKeyStats stats = set.stats();
+      assertThat(stats.keys()).isEqualTo(10_000);
+      assertThat(stats.segmentsInMemory()).isEqualTo(1);
+      assertThat(stats.newestMicros()).isEqualTo(second.get(4999).micros());
+      // a regular 10 Hz stream is about one bit per key in memory
+      assertThat(stats.bytesInMemory()).isLessThan(10_000);
+    }
+  }
+
+  @Test
+  void aRepeatInsideABatchIsADuplicateAfterItsFirstOccurrence() {
+    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
+      TimeKey a = TimeKey.of(Workload.EPOCH + 5, 1, 1);
+      TimeKey b = TimeKey.of(Workload.EPOCH + 3, 1, 1);
+      TimeKey c = TimeKey.of(Workload.EPOCH + 3, 1, 2);
+      assertThat(set.insert(List.of(a, b, a, c, b, b, c)))
+          .containsExactly(true, true, false, true, false, false, false);
+      assertThat(set.insert(List.of(b, TimeKey.of(Workload.EPOCH + 4, 1, 1), a)))
+          .containsExactly(false, true, false);
+    }
+  }
+
+  @Test
+  void theArrayVariantWritesAnswersAtTheSameIndexesAndCountsNewKeys() {
+    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
+      long[] micros = {0, Workload.EPOCH, Workload.EPOCH + 1, Workload.EPOCH, 0};
+      long[] ids = {0, 7, 7, 7, 0};
+      boolean[] isNew = new boolean[5];
+      assertThat(set.insert(micros, ids, 1, 3, isNew)).isEqualTo(2);
+      assertThat(isNew).containsExactly(false, true, true, false, false);
+    }
+  }
+
+  @Test
+  void negativeMicrosAreRefusedBeforeAnythingIsInserted() {
+    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
+      TimeKey good = TimeKey.of(Workload.EPOCH, 1, 1);
+      assertThatThrownBy(() -> set.insert(List.of(good, TimeKey.of(-5, 1, 1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "key 1 of the batch has negative micros -5; time keys are epoch microseconds;"
+                  + " nothing was inserted");
+      assertThat(set.contains(good)).isFalse();
+      assertThat(set.stats().keys()).isZero();
+    }
+  }
+
+  @Test
+  void everyAnswerMatchesAHashSetThroughEvictionCheckpointsAndReopen() {
+    Duration interval = Duration.ofSeconds(10);
+    Oracle oracle = new Oracle(10 * SECOND, -1);
+    Workload workload = new Workload(11, 12, 3, 10 * SECOND, 400);
+    long evictions = 0;
+    long loads = 0;
+    TimeKeyStreamSet set = open(interval, 128 << 10, null);
+    try {
+      for (int step = 0; step < 3000; step++) {
+        List<TimeKey> batch = workload.next();
+        assertThat(set.insert(batch)).as("batch %d", step).containsExactly(oracle.insert(batch));
+        if (step % 500 == 499) {
+          set.checkpoint();
+        }
+        if (step % 1000 == 999) {
+          TimeKeyStats stats = set.stats();
+          evictions += stats.evictions();
+          loads += stats.loads();
+          assertThat(stats.keys()).isEqualTo(oracle.keys.size());
+          assertThat(stats.peakBytesInMemory()).isLessThanOrEqualTo((128 << 10) * 11 / 10);
+          set.close();
+          set = open(interval, 128 << 10, null);
+          assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+        }
+      }
+      for (List<TimeKey> late : workload.drainHeldBack()) {
+        assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+      }
+      Random random = new Random(1);
+      List<TimeKey> all = new ArrayList<>(oracle.keys);
+      for (int i = 0; i < 2000; i++) {
+        TimeKey key = all.get(random.nextInt(all.size()));
+        assertThat(set.contains(key)).isTrue();
+        TimeKey near = TimeKey.of(key.micros() + 1 + random.nextInt(50), key.id());
+        assertThat(set.contains(near)).isEqualTo(oracle.keys.contains(near));
+      }
+    } finally {
+      set.close();
+    }
+    assertThat(evictions).as("the workload outgrew the memory limit").isPositive();
+    assertThat(loads).as("evicted segments were read back").isPositive();
+  }
+
+  @Test
+  void retentionDropsWholeSegmentsBehindTheNewestKeyAndChangesOnReopen() {
+    Duration interval = Duration.ofSeconds(10);
+    Oracle oracle = new Oracle(10 * SECOND, 60 * SECOND);
+    Workload workload = new Workload(12, 6, 2, 10 * SECOND, 300);
+    try (TimeKeyStreamSet set = open(interval, 1 << 20, Duration.ofSeconds(60))) {
+      for (int step = 0; step < 1500; step++) {
+        List<TimeKey> batch = workload.next();
+        assertThat(set.insert(batch)).as("batch %d", step).containsExactly(oracle.insert(batch));
+      }
+      for (List<TimeKey> late : workload.drainHeldBack()) {
+        assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+      }
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      assertThat(set.stats().segmentsInMemory() + set.stats().segmentsOnDisk())
+          .isLessThanOrEqualTo(8);
+    }
+    // a shorter retention on reopen applies at once, with no rebuild
+    Oracle shorter = new Oracle(10 * SECOND, 20 * SECOND);
+    shorter.keys.addAll(oracle.keys);
+    shorter.newest = oracle.newest;
+    shorter.expireBefore(oracle.newest - 20 * SECOND);
+    try (TimeKeyStreamSet set = open(interval, 1 << 20, Duration.ofSeconds(20))) {
+      assertThat(set.stats().keys()).isEqualTo(shorter.keys.size()).isLessThan(oracle.keys.size());
+      for (TimeKey key : oracle.keys) {
+        assertThat(set.contains(key)).isEqualTo(shorter.keys.contains(key));
+      }
+    }
+  }
+
+  @Test
+  void expireBeforeDropsWholeSegmentsAndForgetsTheirTime() throws Exception {
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
+      List<TimeKey> old = run(1, 1, Workload.EPOCH, SECOND, 25); // segments 0, 10 and 20 s
+      set.insert(old);
+      set.checkpoint();
+      assertThat(set.stats().segmentsOnDisk()).isEqualTo(3);
+      assertThat(set.expireBefore(Workload.EPOCH + 15 * SECOND)).isEqualTo(1);
+      assertThat(set.contains(old.get(3))).isFalse();
+      assertThat(set.contains(old.get(12))).isTrue();
+      assertThat(set.stats().keys()).isEqualTo(15);
+      assertThat(set.stats().segmentsOnDisk()).isEqualTo(2);
+      // dropped time is forgotten: answered new, not stored
+      assertThat(set.insert(List.of(old.get(3), old.get(3)))).containsExactly(true, true);
+      assertThat(set.stats().keys()).isEqualTo(15);
+      try (Stream<Path> files = Files.list(dir)) {
+        assertThat(files.filter(p -> p.toString().endsWith(".tks"))).hasSize(2);
+      }
+    }
+  }
+
+  @Test
+  void concurrentInsertersAgreeOnWhoInsertedEachKeyFirst() throws Exception {
+    int threads = 4;
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(30), MemoryLimit.LOW, null)) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Long>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  long news = 0;
+                  Random random = new Random(thread);
+                  for (int b = 0; b < 400; b++) {
+                    // devices 0..7 are shared by all threads, so batches collide
+                    int device = random.nextInt(8);
+                    long from = Workload.EPOCH + random.nextInt(300) * 1000L * 10;
+                    for (boolean isNew : set.insert(run(1, device, from, 1000, 50))) {
+                      news += isNew ? 1 : 0;
+                    }
+                  }
+                  return news;
+                }));
+      }
+      long totalNew = 0;
+      for (Future<Long> f : results) {
+        totalNew += f.get(2, TimeUnit.MINUTES);
+      }
+      pool.shutdown();
+      assertThat(totalNew).isEqualTo(set.stats().keys());
+      // every key inserted by anyone is there, each answered new exactly once
+      long distinct = 0;
+      for (int device = 0; device < 8; device++) {
+        for (long t = 0; t < 300 * 10 + 50; t++) {
+          if (set.contains(TimeKey.of(Workload.EPOCH + t * 1000, 1, device))) {
+            distinct++;
+          }
+        }
+      }
+      assertThat(distinct).isEqualTo(totalNew);
+    }
+  }
+
+  @Test
+  void reopeningAfterCloseGivesExactlyTheSameSet() {
+    Oracle oracle = new Oracle(10 * SECOND, -1);
+    Workload workload = new Workload(13, 5, 2, 10 * SECOND, 200);
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
+      for (int i = 0; i < 500; i++) {
+        List<TimeKey> batch = workload.next();
+        set.insert(batch);
+        oracle.insert(batch);
+      }
+    }
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      List<TimeKey> all = new ArrayList<>(oracle.keys);
+      assertThat(set.insert(all)).containsExactly(all(all.size(), false));
+    }
+  }
+
+  @Test
+  void aDifferentSegmentIntervalOnReopenIsRefusedNamingBoth() {
+    try (TimeKeyStreamSet set = open(Duration.ofMinutes(10), MemoryLimit.LOW, null)) {
+      set.insert(List.of(TimeKey.of(Workload.EPOCH, 1, 1)));
+    }
+    assertThatThrownBy(() -> open(Duration.ofHours(1), MemoryLimit.LOW, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "segmentInterval PT1H does not match PT10M, the interval the time-key set in "
+                + dir.toAbsolutePath()
+                + " was created with; set segmentInterval to that or leave it unset");
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
+      assertThat(set.contains(TimeKey.of(Workload.EPOCH, 1, 1))).isTrue();
+    }
+  }
+
+  @Test
+  void aSecondOpenOfTheSameDirectoryIsRefused() {
+    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
+      assertThatThrownBy(() -> open(Duration.ofHours(1), MemoryLimit.LOW, null))
+          .isInstanceOf(DepotLockedException.class)
+          .hasMessageContaining("already open for writing in this process");
+      assertThat(set.stats().keys()).isZero();
+    }
+  }
+
+  @Test
+  void aCorruptSegmentFileRaisesAnExceptionNamingIt() throws Exception {
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
+      set.insert(run(1, 1, Workload.EPOCH, 1000, 20_000)); // two segments
+    }
+    Path first = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
+    Path second = dir.resolve(String.format("%019d.tks", Workload.EPOCH + 10 * SECOND));
+    // a damaged body is found when the segment is loaded
+    try (RandomAccessFile f = new RandomAccessFile(first.toFile(), "rw")) {
+      f.seek(f.length() - 3);
+      int b = f.read();
+      f.seek(f.length() - 3);
+      f.write(b ^ 0x40);
+    }
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
+      assertThat(set.contains(TimeKey.of(Workload.EPOCH + 10 * SECOND, 1, 1))).isTrue();
+      assertThatThrownBy(() -> set.contains(TimeKey.of(Workload.EPOCH, 1, 1)))
+          .isInstanceOf(DepotCorruptionException.class)
+          .hasMessageContaining(first.toAbsolutePath().toString());
+    }
+    // a damaged header is found on open
+    try (RandomAccessFile f = new RandomAccessFile(second.toFile(), "rw")) {
+      f.seek(30);
+      f.write(0x7F);
+    }
+    assertThatThrownBy(() -> open(Duration.ofSeconds(10), MemoryLimit.LOW, null))
+        .isInstanceOf(DepotCorruptionException.class)
+        .hasMessageContaining(second.toAbsolutePath().toString())
+        .hasMessageContaining("segment header checksum mismatch");
+  }
+
+  @Test
+  void aTemporarySetDeletesItsDirectoryOnClose() {
+    Path where;
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().build()) {
+      where = set.directory();
+      assertThat(set.insert(List.of(TimeKey.of(1, 1, 1)))).containsExactly(true);
+      assertThat(where).isDirectory();
+    }
+    assertThat(where).doesNotExist();
+  }
+
+  @Test
+  void builderRejectsBadSettingsNamingThem() {
+    assertThatThrownBy(() -> TimeKeyStreamSet.builder().memoryLimit(1000))
+        .hasMessage("memoryLimit must be between 65536 and 1099511627776 bytes, was 1000");
+    assertThatThrownBy(() -> TimeKeyStreamSet.builder().segmentInterval(Duration.ofNanos(5)))
+        .hasMessage("segmentInterval must be between 1 ms and 366 days, was PT0.000000005S");
+    assertThatThrownBy(() -> TimeKeyStreamSet.builder().retention(Duration.ZERO))
+        .hasMessage("retention must be positive, was PT0S");
+  }
+}
