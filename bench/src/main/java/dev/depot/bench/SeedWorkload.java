@@ -1,0 +1,146 @@
+package dev.depot.bench;
+
+import java.util.Comparator;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * The time-key seed workload: users x devices sampling at a fixed rate, each upload a batch of
+ * consecutive keys of one device, devices taking turns in a shuffled round-robin. A share of the
+ * batches is re-sent whole at the device's next turn, and a share arrives late: after the device's
+ * following batch. Deterministic for a seed; writes keys into caller arrays without allocating.
+ */
+final class SeedWorkload {
+  static final long EPOCH = 1_700_000_000_000_000L; // 2023-11-14T22:13:20Z
+
+  private final int users;
+  private final int devicesPerUser;
+  private final long periodMicros;
+  private final int batchKeys;
+  private final double resendRate;
+  private final double lateRate;
+  private final int thread;
+  private final int threads;
+  private final SplittableRandom random;
+
+  private final long[] next; // per device: the next key's micros
+  private final int[] order;
+  private int turn;
+  private long batch;
+
+  /** Batches to send again or late: {due batch number, device, first micros}, soonest first. */
+  private final PriorityQueue<long[]> pending =
+      new PriorityQueue<>(Comparator.comparingLong(e -> e[0]));
+
+  /**
+   * @param thread this generator's share of the devices: those whose index modulo {@code threads}
+   *     is {@code thread}
+   */
+  SeedWorkload(
+      long seed,
+      int users,
+      int devicesPerUser,
+      double hz,
+      int batchKeys,
+      double resendRate,
+      double lateRate,
+      int thread,
+      int threads) {
+    this.users = users;
+    this.devicesPerUser = devicesPerUser;
+    this.periodMicros = Math.round(1_000_000 / hz);
+    this.batchKeys = batchKeys;
+    this.resendRate = resendRate;
+    this.lateRate = lateRate;
+    this.thread = thread;
+    this.threads = threads;
+    this.random = new SplittableRandom(seed);
+    int devices = users * devicesPerUser;
+    next = new long[devices];
+    for (int d = 0; d < devices; d++) {
+      next[d] = EPOCH + random.nextLong(periodMicros); // devices are not in phase
+    }
+    int mine = 0;
+    for (int d = thread; d < devices; d += threads) {
+      mine++;
+    }
+    order = new int[mine];
+    for (int i = 0, d = thread; d < devices; d += threads) {
+      order[i++] = d;
+    }
+    shuffle();
+  }
+
+  int batchKeys() {
+    return batchKeys;
+  }
+
+  /**
+   * Writes the next batch into {@code micros} and {@code ids} from 0; returns its size. A batch
+   * chosen for a re-send is sent again 1 to 50 batches later; a batch chosen to be late is held
+   * back while the device's following batch goes first, and sent 1 to 50 batches later.
+   */
+  int next(long[] micros, long[] ids) {
+    batch++;
+    long[] due = pending.peek();
+    if (due != null && due[0] <= batch) {
+      pending.poll();
+      return fill((int) due[1], due[2], micros, ids);
+    }
+    int device = order[turn++];
+    if (turn == order.length) {
+      turn = 0;
+      shuffle();
+    }
+    long from = advance(device);
+    if (random.nextDouble() < lateRate) {
+      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from});
+      from = advance(device);
+    }
+    if (random.nextDouble() < resendRate) {
+      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from});
+    }
+    return fill(device, from, micros, ids);
+  }
+
+  private long advance(int device) {
+    long from = next[device];
+    next[device] += batchKeys * periodMicros;
+    return from;
+  }
+
+  private int fill(int device, long from, long[] micros, long[] ids) {
+    long id = ((long) (device / devicesPerUser) << 32) | (device % devicesPerUser);
+    for (int i = 0; i < batchKeys; i++) {
+      micros[i] = from + i * periodMicros;
+      ids[i] = id;
+    }
+    return batchKeys;
+  }
+
+  private void shuffle() {
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return users
+        + " users x "
+        + devicesPerUser
+        + " devices at "
+        + (1_000_000.0 / periodMicros)
+        + " Hz, "
+        + batchKeys
+        + "-key batches, "
+        + Math.round(resendRate * 100)
+        + "% re-sent, "
+        + Math.round(lateRate * 100)
+        + "% late"
+        + (threads > 1 ? " (share " + thread + " of " + threads + ")" : "");
+  }
+}

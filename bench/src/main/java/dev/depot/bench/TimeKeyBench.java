@@ -1,0 +1,353 @@
+package dev.depot.bench;
+
+import dev.depot.store.timekey.MemoryLimit;
+import dev.depot.store.timekey.TimeKey;
+import dev.depot.store.timekey.TimeKeyStats;
+import dev.depot.store.timekey.TimeKeyStreamSet;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The time-key stream set vs a {@code HashSet<TimeKey>} and RocksDB (a get, then a put of each new
+ * key, WAL off as Kafka Streams runs it), on the seed workload, in one JVM.
+ *
+ * <pre>
+ * bench/run timekey [--quick] [--keys N] [--dir PATH]
+ * </pre>
+ *
+ * <p>Workload ({@link SeedWorkload}): 1,000 users x 4 devices at 10 Hz, 5,000-key batches, 10 % of
+ * batches re-sent whole (1 to 50 batches later); variants with 5 % of batches arriving late, with
+ * two inserting threads (each owns half of the devices), and one with 40 devices, 10-minute
+ * segments and a 256 KiB memory limit, so that segments are evicted and read back all along. Each
+ * contender gets the same batches from the start of the same workload: the set 100 M keys per run
+ * (20 M with {@code --quick}), each variant three times with the median reported; the HashSet 5 M
+ * and RocksDB 5 M (1 M and 300 k with {@code --quick}), being slower or larger; rates are per key
+ * all the same.
+ *
+ * <p>Timed: the insert calls and the workload's generation of each batch (a few ns per key, paid by
+ * every contender). Disk bytes per key: the set's segment files after a checkpoint; RocksDB's files
+ * after a flush. Output: {@code name: value} lines on stdout, progress on stderr.
+ */
+public final class TimeKeyBench {
+  /** Runs of each set variant; the median is reported. */
+  private static final int ITERATIONS = 3;
+
+  private final PrintStream progress = System.err;
+  private final Map<String, String> results = new LinkedHashMap<>();
+  private final long setKeys;
+  private final long hashSetKeys;
+  private final long rocksKeys;
+  private final Path root;
+
+  private TimeKeyBench(long setKeys, long hashSetKeys, long rocksKeys, Path root) {
+    this.setKeys = setKeys;
+    this.hashSetKeys = hashSetKeys;
+    this.rocksKeys = rocksKeys;
+    this.root = root;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = false;
+    long keys = -1;
+    Path dir = null;
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    while (!rest.isEmpty()) {
+      String arg = rest.remove(0);
+      switch (arg) {
+        case "--quick" -> quick = true;
+        case "--keys" -> keys = Long.parseLong(take(arg, rest));
+        case "--dir" -> dir = Path.of(take(arg, rest));
+        case "-h", "--help" -> {
+          System.out.println("usage: bench/run timekey [--quick] [--keys N] [--dir PATH]");
+          return;
+        }
+        default -> {
+          System.err.println("timekey bench: unknown argument " + arg);
+          System.exit(2);
+        }
+      }
+    }
+    long setKeys = keys > 0 ? keys : quick ? 20_000_000 : 100_000_000;
+    long hashSetKeys = quick ? 1_000_000 : 5_000_000;
+    long rocksKeys = quick ? 300_000 : 5_000_000;
+    Path root = Files.createTempDirectory(dir == null ? Path.of("/tmp") : dir, "timekey-bench-");
+    try {
+      new TimeKeyBench(setKeys, Math.min(setKeys, hashSetKeys), Math.min(setKeys, rocksKeys), root)
+          .run();
+    } finally {
+      deleteTree(root);
+    }
+  }
+
+  private static String take(String option, List<String> rest) {
+    if (rest.isEmpty()) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return rest.remove(0);
+  }
+
+  private static SeedWorkload seed(double lateRate, int thread, int threads) {
+    return new SeedWorkload(42, 1000, 4, 10, 5000, 0.10, lateRate, thread, threads);
+  }
+
+  /**
+   * For the evicting run: fewer devices, so that time moves on faster than with 4,000 devices and
+   * the set keeps writing new segments while older ones go cold.
+   */
+  private static SeedWorkload fewDevices() {
+    return new SeedWorkload(43, 10, 4, 10, 5000, 0.10, 0.05, 0, 1);
+  }
+
+  private void run() throws Exception {
+    progress.printf("workload: %s%n", seed(0, 0, 1));
+    // warm-up: the JIT sees every path before anything is measured
+    runSet("warmup", setKeys / 10, 1, 0, Duration.ofHours(1), MemoryLimit.LOW, false);
+    runHashSet(hashSetKeys / 10, false);
+    runRocks(Math.min(rocksKeys / 10, 200_000), false);
+
+    double[] set1 = new double[ITERATIONS];
+    double[] set2 = new double[ITERATIONS];
+    double[] late = new double[ITERATIONS];
+    double[] evicting = new double[ITERATIONS];
+    for (int i = 0; i < ITERATIONS; i++) {
+      boolean last = i == ITERATIONS - 1;
+      set1[i] = runSet("timekey", setKeys, 1, 0, Duration.ofHours(1), MemoryLimit.LOW, last);
+      set2[i] =
+          runSet("timekey.threads2", setKeys, 2, 0, Duration.ofHours(1), MemoryLimit.LOW, last);
+      late[i] =
+          runSet("timekey.late5", setKeys, 1, 0.05, Duration.ofHours(1), MemoryLimit.LOW, last);
+      evicting[i] =
+          runSet("timekey.evicting", setKeys, 1, -1, Duration.ofMinutes(10), 256 << 10, last);
+    }
+    double hash = runHashSet(hashSetKeys, true);
+    double rocks = runRocks(rocksKeys, true);
+
+    put("timekey.insert.keys_per_s", median(set1));
+    put("timekey.insert.keys_per_s.threads2", median(set2));
+    put("timekey.insert.keys_per_s.late5", median(late));
+    put("timekey.insert.keys_per_s.evicting", median(evicting));
+    put("hashset.insert.keys_per_s", hash);
+    put("rocksdb.insert.keys_per_s", rocks);
+    ratio("ratio.timekey_vs_rocksdb.insert", median(set1) / rocks);
+    ratio("ratio.timekey_vs_hashset.insert", median(set1) / hash);
+    ratio("ratio.timekey_threads2_vs_threads1", median(set2) / median(set1));
+    results.put("bench.iterations.timekey", Integer.toString(ITERATIONS));
+    for (Map.Entry<String, String> e : results.entrySet()) {
+      System.out.println(e.getKey() + ": " + e.getValue());
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  private void put(String name, double perSecond) {
+    results.put(name, String.format(Locale.ROOT, "%.0f", perSecond));
+  }
+
+  private void ratio(String name, double value) {
+    results.put(name, String.format(Locale.ROOT, "%.3f", value));
+  }
+
+  /** Inserts {@code keys} keys of the workload into a new set; returns keys per second. */
+  private double runSet(
+      String name,
+      long keys,
+      int threads,
+      double lateRate,
+      Duration interval,
+      long memoryLimit,
+      boolean report)
+      throws Exception {
+    Path dir = root.resolve(name);
+    TimeKeyStreamSet set =
+        TimeKeyStreamSet.builder()
+            .directory(dir)
+            .segmentInterval(interval)
+            .memoryLimit(memoryLimit)
+            .build();
+    long[] news = new long[threads];
+    long started = System.nanoTime();
+    if (threads == 1) {
+      news[0] = insertShare(set, lateRate < 0 ? fewDevices() : seed(lateRate, 0, 1), keys);
+    } else {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Long>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        SeedWorkload share = seed(lateRate, t, threads);
+        futures.add(pool.submit(() -> insertShare(set, share, keys / threads)));
+      }
+      for (int t = 0; t < threads; t++) {
+        news[t] = futures.get(t).get();
+      }
+      pool.shutdown();
+    }
+    long elapsed = System.nanoTime() - started;
+    double rate = keys * 1e9 / elapsed;
+    TimeKeyStats inMemory = set.stats();
+    set.checkpoint();
+    TimeKeyStats stats = set.stats();
+    set.close();
+    deleteTree(dir); // every run starts empty
+    long totalNew = Arrays.stream(news).sum();
+    progress.printf(
+        Locale.ROOT,
+        "[%s] %,d keys (%,d new) in %.2f s: %,.0f keys/s; memory %,d B (peak %,d, limit %,d),"
+            + " disk %,d B, %d evictions, %d loads%n",
+        name,
+        keys,
+        totalNew,
+        elapsed / 1e9,
+        rate,
+        inMemory.bytesInMemory(),
+        stats.peakBytesInMemory(),
+        memoryLimit,
+        stats.bytesOnDisk(),
+        stats.evictions(),
+        stats.loads());
+    if (stats.keys() != totalNew) {
+      throw new IllegalStateException(
+          name + ": the set holds " + stats.keys() + " keys but " + totalNew + " were new");
+    }
+    String prefix = name.equals("timekey") ? "timekey" : name;
+    if (report) {
+      ratio(prefix + ".peak_memory_vs_limit", (double) stats.peakBytesInMemory() / memoryLimit);
+    }
+    if (report && name.equals("timekey")) {
+      ratio("timekey.disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
+      ratio("timekey.memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
+      results.put("timekey.keys", Long.toString(keys));
+      results.put("timekey.new_keys", Long.toString(totalNew));
+    }
+    return rate;
+  }
+
+  private static long insertShare(TimeKeyStreamSet set, SeedWorkload workload, long keys) {
+    long[] micros = new long[workload.batchKeys()];
+    long[] ids = new long[workload.batchKeys()];
+    boolean[] isNew = new boolean[workload.batchKeys()];
+    long done = 0;
+    long news = 0;
+    while (done < keys) {
+      int n = (int) Math.min(workload.next(micros, ids), keys - done);
+      news += set.insert(micros, ids, 0, n, isNew);
+      done += n;
+    }
+    return news;
+  }
+
+  private double runHashSet(long keys, boolean report) {
+    SeedWorkload workload = seed(0, 0, 1);
+    long[] micros = new long[workload.batchKeys()];
+    long[] ids = new long[workload.batchKeys()];
+    HashSet<TimeKey> set = new HashSet<>();
+    long done = 0;
+    long news = 0;
+    long started = System.nanoTime();
+    while (done < keys) {
+      int n = (int) Math.min(workload.next(micros, ids), keys - done);
+      for (int i = 0; i < n; i++) {
+        if (set.add(TimeKey.of(micros[i], ids[i]))) {
+          news++;
+        }
+      }
+      done += n;
+    }
+    long elapsed = System.nanoTime() - started;
+    double rate = keys * 1e9 / elapsed;
+    progress.printf(
+        Locale.ROOT,
+        "[hashset] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
+        keys,
+        news,
+        elapsed / 1e9,
+        rate);
+    if (report) {
+      results.put("hashset.keys", Long.toString(keys));
+    }
+    return rate;
+  }
+
+  private double runRocks(long keys, boolean report) throws RocksDBException, IOException {
+    RocksDB.loadLibrary();
+    Path dir = root.resolve("rocksdb-" + keys);
+    SeedWorkload workload = seed(0, 0, 1);
+    long[] micros = new long[workload.batchKeys()];
+    long[] ids = new long[workload.batchKeys()];
+    byte[] empty = new byte[0];
+    long done = 0;
+    long news = 0;
+    double rate;
+    try (Options options = new Options().setCreateIfMissing(true);
+        WriteOptions write = new WriteOptions().setDisableWAL(true);
+        RocksDB db = RocksDB.open(options, dir.toString())) {
+      long started = System.nanoTime();
+      while (done < keys) {
+        int n = (int) Math.min(workload.next(micros, ids), keys - done);
+        for (int i = 0; i < n; i++) {
+          byte[] key = TimeKey.of(micros[i], ids[i]).toBytes();
+          if (db.get(key) == null) {
+            db.put(write, key, empty);
+            news++;
+          }
+        }
+        done += n;
+      }
+      long elapsed = System.nanoTime() - started;
+      rate = keys * 1e9 / elapsed;
+      try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(flush);
+      }
+      long disk = sizeOf(dir);
+      progress.printf(
+          Locale.ROOT,
+          "[rocksdb] %,d keys (%,d new) in %.2f s: %,.0f keys/s; disk %,d B%n",
+          keys,
+          news,
+          elapsed / 1e9,
+          rate,
+          disk);
+      if (report) {
+        results.put("rocksdb.keys", Long.toString(keys));
+        ratio("rocksdb.disk_bytes_per_key", (double) disk / news);
+      }
+    }
+    return rate;
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
