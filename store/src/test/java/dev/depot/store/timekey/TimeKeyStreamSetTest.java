@@ -155,6 +155,86 @@ class TimeKeyStreamSetTest {
   }
 
   @Test
+  void aWorkloadTenTimesTheMemoryLimitRunsToTheEndWithinIt() {
+    long limit = 256 << 10;
+    long minute = 60 * SECOND;
+    Oracle oracle = new Oracle(2 * minute, -1);
+    Random random = new Random(21);
+    int devices = 40;
+    long[] next = new long[devices];
+    Arrays.fill(next, Workload.EPOCH);
+    List<List<TimeKey>> sent = new ArrayList<>();
+    try (TimeKeyStreamSet set = open(Duration.ofMinutes(2), limit, null)) {
+      for (int b = 0; b < 3000; b++) {
+        List<TimeKey> batch;
+        if (b % 50 == 49) {
+          batch = sent.get(random.nextInt(sent.size())); // re-sent long after: its segment is cold
+        } else {
+          int device = b % devices;
+          batch = new ArrayList<>();
+          for (int i = 0; i < 500; i++) {
+            batch.add(TimeKey.of(next[device] + random.nextInt(2000), 7, device)); // jittery 10 Hz
+            next[device] += 100_000;
+          }
+          sent.add(batch);
+        }
+        assertThat(set.insert(batch)).as("batch %d", b).containsExactly(oracle.insert(batch));
+        assertThat(set.stats().bytesInMemory()).isLessThanOrEqualTo(limit * 11 / 10);
+      }
+      TimeKeyStats stats = set.stats();
+      assertThat(stats.keys()).isEqualTo(oracle.keys.size());
+      // the data is many times the limit, yet memory never went above it by more than 10 %
+      set.checkpoint();
+      assertThat(set.stats().segmentsOnDisk()).isGreaterThan(20);
+      assertThat(stats.peakBytesInMemory()).isLessThanOrEqualTo(limit * 11 / 10);
+      assertThat(stats.evictions()).isGreaterThan(10);
+      assertThat(stats.loads()).isPositive();
+      assertThat(oracle.keys.size() * 2L).as("about 2 bytes a key").isGreaterThan(10 * limit);
+    }
+  }
+
+  @Test
+  void mutatedSegmentFilesRaiseCorruptionOrReadBackExactly() throws Exception {
+    List<TimeKey> keys = new ArrayList<>();
+    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
+      for (int device = 0; device < 5; device++) {
+        List<TimeKey> run = run(3, device, Workload.EPOCH + device * 7, 1000 + device, 3000);
+        keys.addAll(run);
+        set.insert(run);
+      }
+    }
+    Path file =
+        dir.resolve(String.format("%019d.tks", Workload.EPOCH - Workload.EPOCH % 3_600_000_000L));
+    byte[] original = Files.readAllBytes(file);
+    Random random = new Random(8);
+    int detected = 0;
+    for (int round = 0; round < 150; round++) {
+      byte[] mutated = original.clone();
+      if (round % 10 == 9) {
+        mutated = Arrays.copyOf(original, random.nextInt(original.length));
+      } else {
+        for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+          int at = random.nextInt(mutated.length);
+          mutated[at] ^= (byte) (1 << random.nextInt(8));
+        }
+      }
+      Files.write(file, mutated);
+      try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
+        for (int probe = 0; probe < 20; probe++) {
+          TimeKey key = keys.get(random.nextInt(keys.size()));
+          assertThat(set.contains(key)).isTrue();
+          assertThat(set.contains(TimeKey.of(key.micros() + 1, 99, 99))).isFalse();
+        }
+      } catch (DepotCorruptionException e) {
+        assertThat(e.file()).isEqualTo(file.toAbsolutePath());
+        detected++;
+      }
+    }
+    assertThat(detected).isEqualTo(150); // every byte of the file is under a checksum
+    Files.write(file, original);
+  }
+
+  @Test
   void retentionDropsWholeSegmentsBehindTheNewestKeyAndChangesOnReopen() {
     Duration interval = Duration.ofSeconds(10);
     Oracle oracle = new Oracle(10 * SECOND, 60 * SECOND);
