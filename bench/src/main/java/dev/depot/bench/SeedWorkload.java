@@ -22,6 +22,7 @@ final class SeedWorkload {
   private final int thread;
   private final int threads;
   private final SplittableRandom random;
+  private long jitterMicros;
 
   private final long[] next; // per device: the next key's micros
   private final int[] order;
@@ -71,6 +72,15 @@ final class SeedWorkload {
     shuffle();
   }
 
+  /** Puts each reading up to {@code micros} after its tick (still in order within a device). */
+  SeedWorkload withJitter(long micros) {
+    if (micros >= periodMicros) {
+      throw new IllegalArgumentException("jitter must be below the period, was " + micros);
+    }
+    this.jitterMicros = micros;
+    return this;
+  }
+
   int batchKeys() {
     return batchKeys;
   }
@@ -112,10 +122,21 @@ final class SeedWorkload {
   private int fill(int device, long from, long[] micros, long[] ids) {
     long id = ((long) (device / devicesPerUser) << 32) | (device % devicesPerUser);
     for (int i = 0; i < batchKeys; i++) {
-      micros[i] = from + i * periodMicros;
+      long tick = from + i * periodMicros;
+      // the same offset every time this key is generated, so a re-sent batch repeats its keys
+      micros[i] =
+          jitterMicros == 0 ? tick : tick + Math.floorMod(mix(tick ^ (id * 31)), jitterMicros);
       ids[i] = id;
     }
     return batchKeys;
+  }
+
+  /** SplitMix64's finalizer: a well-spread hash, so jitter looks random but repeats per key. */
+  private static long mix(long x) {
+    long z = x + 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   private void shuffle() {

@@ -21,7 +21,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.CompactionStyle;
+import org.rocksdb.CompressionType;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -51,6 +57,11 @@ import org.rocksdb.WriteOptions;
 public final class TimeKeyBench {
   /** Runs of each set variant; the median is reported. */
   private static final int ITERATIONS = 3;
+
+  /** Pseudo late rates that pick the evicting and the jittery workloads. */
+  private static final double EVICTING = -1;
+
+  private static final double JITTER = -2;
 
   private final PrintStream progress = System.err;
   private final Map<String, String> results = new LinkedHashMap<>();
@@ -110,6 +121,11 @@ public final class TimeKeyBench {
     return new SeedWorkload(42, 1000, 4, 10, 5000, 0.10, lateRate, thread, threads);
   }
 
+  /** The seed workload with each reading up to 1 ms off its 100 ms tick, as real devices are. */
+  private static SeedWorkload jittery() {
+    return new SeedWorkload(44, 1000, 4, 10, 5000, 0.10, 0, 0, 1).withJitter(1000);
+  }
+
   /**
    * For the evicting run: fewer devices, so that time moves on faster than with 4,000 devices and
    * the set keeps writing new segments while older ones go cold.
@@ -137,8 +153,10 @@ public final class TimeKeyBench {
       late[i] =
           runSet("timekey.late5", setKeys, 1, 0.05, Duration.ofHours(1), MemoryLimit.LOW, last);
       evicting[i] =
-          runSet("timekey.evicting", setKeys, 1, -1, Duration.ofMinutes(10), 256 << 10, last);
+          runSet("timekey.evicting", setKeys, 1, EVICTING, Duration.ofMinutes(10), 256 << 10, last);
     }
+    double jitter =
+        runSet("timekey.jitter", setKeys, 1, JITTER, Duration.ofHours(1), MemoryLimit.HIGH, true);
     double hash = runHashSet(hashSetKeys, true);
     double rocks = runRocks(rocksKeys, true);
 
@@ -146,6 +164,7 @@ public final class TimeKeyBench {
     put("timekey.insert.keys_per_s.threads2", median(set2));
     put("timekey.insert.keys_per_s.late5", median(late));
     put("timekey.insert.keys_per_s.evicting", median(evicting));
+    put("timekey.insert.keys_per_s.jitter", jitter);
     put("hashset.insert.keys_per_s", hash);
     put("rocksdb.insert.keys_per_s", rocks);
     ratio("ratio.timekey_vs_rocksdb.insert", median(set1) / rocks);
@@ -191,7 +210,11 @@ public final class TimeKeyBench {
     long[] news = new long[threads];
     long started = System.nanoTime();
     if (threads == 1) {
-      news[0] = insertShare(set, lateRate < 0 ? fewDevices() : seed(lateRate, 0, 1), keys);
+      SeedWorkload workload =
+          lateRate == EVICTING
+              ? fewDevices()
+              : lateRate == JITTER ? jittery() : seed(lateRate, 0, 1);
+      news[0] = insertShare(set, workload, keys);
     } else {
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<Long>> futures = new ArrayList<>();
@@ -235,9 +258,11 @@ public final class TimeKeyBench {
     if (report) {
       ratio(prefix + ".peak_memory_vs_limit", (double) stats.peakBytesInMemory() / memoryLimit);
     }
+    if (report) {
+      ratio(prefix + ".disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
+      ratio(prefix + ".memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
+    }
     if (report && name.equals("timekey")) {
-      ratio("timekey.disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
-      ratio("timekey.memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
       results.put("timekey.keys", Long.toString(keys));
       results.put("timekey.new_keys", Long.toString(totalNew));
     }
@@ -300,7 +325,24 @@ public final class TimeKeyBench {
     long done = 0;
     long news = 0;
     double rate;
-    try (Options options = new Options().setCreateIfMissing(true);
+    // The settings Kafka Streams' RocksDBStore opens its stores with.
+    try (LRUCache cache = new LRUCache(50L << 20);
+        BloomFilter filter = new BloomFilter();
+        Options options =
+            new Options()
+                .setCreateIfMissing(true)
+                .setTableFormatConfig(
+                    new BlockBasedTableConfig()
+                        .setBlockCache(cache)
+                        .setBlockSize(4096)
+                        .setFilterPolicy(filter))
+                .setOptimizeFiltersForHits(true)
+                .setWriteBufferSize(16L << 20)
+                .setMaxWriteBufferNumber(3)
+                .setCompressionType(CompressionType.NO_COMPRESSION)
+                .setCompactionStyle(CompactionStyle.UNIVERSAL)
+                .setInfoLogLevel(InfoLogLevel.ERROR_LEVEL)
+                .setIncreaseParallelism(Math.max(Runtime.getRuntime().availableProcessors(), 2));
         WriteOptions write = new WriteOptions().setDisableWAL(true);
         RocksDB db = RocksDB.open(options, dir.toString())) {
       long started = System.nanoTime();
