@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.DepotException;
 import dev.depot.store.DepotLockedException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -232,6 +233,65 @@ class TimeKeyStreamSetTest {
     }
     assertThat(detected).isEqualTo(150); // every byte of the file is under a checksum
     Files.write(file, original);
+  }
+
+  @Test
+  void anInsertThatCannotMakeRoomFailsBeforeChangingAnythingAndWorksOnceTheDiskDoes()
+      throws Exception {
+    long limit = 64 << 10;
+    Oracle oracle = new Oracle(60 * SECOND, -1);
+    try (TimeKeyStreamSet set = open(Duration.ofMinutes(1), limit, null)) {
+      // Jittery keys, one minute per batch: each batch fills a segment of about 12 KiB.
+      Random random = new Random(4);
+      List<List<TimeKey>> batches = new ArrayList<>();
+      for (int b = 0; b < 40; b++) {
+        List<TimeKey> batch = new ArrayList<>();
+        for (int i = 0; i < 6000; i++) {
+          batch.add(
+              TimeKey.of(
+                  Workload.EPOCH + b * 60 * SECOND + i * 10_000L + random.nextInt(5000), 2, 2));
+        }
+        batches.add(batch);
+      }
+      // Writing any segment file fails: its temporary name is taken by a directory.
+      List<Path> blockers = new ArrayList<>();
+      for (int b = 0; b < 40; b++) {
+        Path blocker =
+            dir.resolve(
+                String.format(
+                    "%019d.tks.tmp",
+                    Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND));
+        Files.createDirectories(blocker.resolve("in-the-way"));
+        blockers.add(blocker);
+      }
+      int b = 0;
+      DepotException failure = null;
+      for (; b < batches.size(); b++) {
+        try {
+          set.insert(batches.get(b));
+        } catch (DepotException e) {
+          failure = e;
+          break;
+        }
+        oracle.insert(batches.get(b));
+      }
+      assertThat(failure).as("eviction could not write a segment").isNotNull();
+      assertThat(failure.getMessage()).contains(".tks");
+      // the failed call inserted nothing
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      for (TimeKey key : batches.get(b)) {
+        assertThat(set.contains(key)).isFalse();
+      }
+      for (Path blocker : blockers) {
+        Files.delete(blocker.resolve("in-the-way"));
+        Files.delete(blocker);
+      }
+      for (; b < batches.size(); b++) {
+        assertThat(set.insert(batches.get(b))).containsExactly(oracle.insert(batches.get(b)));
+      }
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      assertThat(set.stats().peakBytesInMemory()).isGreaterThan(limit); // it did run over
+    }
   }
 
   @Test

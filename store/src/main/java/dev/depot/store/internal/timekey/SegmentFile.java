@@ -150,7 +150,11 @@ final class SegmentFile {
             StandardOpenOption.WRITE)) {
       writeTo(channel, segment, streams, intervalMicros, keys, newest, blocks);
     } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(temp);
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
       throw e;
     }
     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

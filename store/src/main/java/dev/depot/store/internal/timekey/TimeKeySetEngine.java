@@ -189,8 +189,14 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       }
     }
     checkOpen();
-    InsertContext ctx = InsertContext.CURRENT.get();
+    // Everything that may fail with an I/O error happens before the first key is inserted, so that
+    // a failed call changed nothing and can be retried: making room, then loading the segments.
+    if (memory.get() > limit) {
+      evict(limit - limit / 10, null);
+    }
     long below = droppedBelow.get();
+    loadSegmentsOf(micros, offset, end, below);
+    InsertContext ctx = InsertContext.CURRENT.get();
     long maxMicros = Long.MIN_VALUE;
     int added = 0;
     int i = offset;
@@ -210,7 +216,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       } else {
         added += insertRun(start, id, micros, i, j, isNew, ctx);
         if (memory.get() > limit) {
-          evict(limit - limit / 10, null); // a batch spread over many segments
+          evictQuietly(); // a batch spread over many segments
         }
       }
       i = j;
@@ -223,6 +229,36 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     }
     afterInsert();
     return added;
+  }
+
+  /** Makes the segments a batch touches resident (loading those that are on disk only). */
+  private void loadSegmentsOf(long[] micros, int from, int to, long below) {
+    long start = Long.MIN_VALUE;
+    for (int i = from; i < to; i++) {
+      long t = micros[i];
+      if (t >= start && t < start + interval) {
+        continue;
+      }
+      start = t - t % interval;
+      if (start >= below) {
+        Slot slot = slots.get(start);
+        if (slot != null && slot.segment == null && !slot.dropped) {
+          load(slot);
+        }
+      }
+    }
+  }
+
+  /**
+   * Evicts after keys were inserted: an I/O error here must not take the answers away from the
+   * caller. It is logged, and the next insert, which first makes room, reports it.
+   */
+  private void evictQuietly() {
+    try {
+      evict(limit - limit / 10, null);
+    } catch (DepotException e) {
+      LOG.log(System.Logger.Level.ERROR, "cannot evict from " + dir + "; the next insert fails", e);
+    }
   }
 
   private static void answerForgotten(boolean[] isNew, int from, int to) {
@@ -293,16 +329,21 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     }
   }
 
+  /** Expiry and eviction after an insert; their I/O errors are logged, not thrown (see above). */
   private void afterInsert() {
     if (retention >= 0 && newest.get() != Long.MIN_VALUE) {
       long horizon = newest.get() - retention;
       long below = horizon - Math.floorMod(horizon, interval);
       if (below > droppedBelow.get()) {
-        dropBelow(below);
+        try {
+          dropBelow(below);
+        } catch (DepotException e) {
+          LOG.log(System.Logger.Level.ERROR, "cannot drop expired segments of " + dir, e);
+        }
       }
     }
     if (memory.get() > limit) {
-      evict(limit - limit / 10, null);
+      evictQuietly();
     }
   }
 
