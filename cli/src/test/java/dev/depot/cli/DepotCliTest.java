@@ -506,7 +506,7 @@ class DepotCliTest {
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.errLines()).hasSize(1);
     assertThat(result.errLines().get(0))
-        .startsWith("depot: line 3: item of 5000 bytes is larger than 4068 bytes")
+        .startsWith("depot: line 3: item of 5000 bytes is larger than 4060 bytes")
         .endsWith("the 2 lines before it were appended");
     assertThat(readAll(dir)).containsExactly("one".getBytes(UTF_8), "two".getBytes(UTF_8));
   }

@@ -83,6 +83,15 @@ public interface DepotQueue extends AutoCloseable {
    */
   long append(byte[] item);
 
+  /**
+   * Appends one item with a tag, a long kept with it and returned by {@link DepotRecord#tag()}: for
+   * example the offset of the record the item came from, so that a reader can resume after the last
+   * one stored. The tag takes 8 more bytes on disk.
+   *
+   * @throws IllegalArgumentException when {@code tag} is {@link DepotRecord#NO_TAG}
+   */
+  long append(byte[] item, long tag);
+
   /** Appends {@code length} bytes of {@code item} from {@code offset}; returns the id. */
   long append(byte[] item, int offset, int length);
 
@@ -97,7 +106,7 @@ public interface DepotQueue extends AutoCloseable {
    */
   long[] appendAll(List<byte[]> items);
 
-  /** The largest item this queue accepts: {@code segmentBytes - 28}, at most 1 GiB - 1. */
+  /** The largest item this queue accepts: {@code segmentBytes - 36}, at most 1 GiB - 1. */
   int maxItemBytes();
 
   /** Makes every item appended so far durable; see the class comment for the exact promise. */
@@ -202,7 +211,7 @@ public interface DepotQueue extends AutoCloseable {
 
     /**
      * Size at which a segment is closed and the next one started. Between 4096 bytes and 4 GiB - 1;
-     * default 256 MiB. It also bounds the largest item (segmentBytes - 28). A queue reopened with
+     * default 256 MiB. It also bounds the largest item (segmentBytes - 36). A queue reopened with
      * another size keeps its existing segments as they are.
      */
     public Builder segmentBytes(long segmentBytes) {

@@ -7,8 +7,17 @@ import java.nio.ByteBuffer;
  * content is valid until the cursor's next call. Copy what must outlive it with {@link #item()}.
  */
 public interface DepotRecord {
+  /** What {@link #tag()} returns for a record appended without a tag. */
+  long NO_TAG = Long.MIN_VALUE;
+
   /** The record's id, as {@link DepotQueue#append(byte[])} returned it. */
   long id();
+
+  /**
+   * The tag given to {@link DepotQueue#append(byte[], long)}, or {@link #NO_TAG}: a long the
+   * application keeps with the item, such as the offset it came from.
+   */
+  long tag();
 
   /**
    * False for the leftover of a record that a crash left partly written. Its bytes are whatever

@@ -68,6 +68,35 @@ class DepotQueueTest {
   }
 
   @Test
+  void tagsAreKeptWithTheirItemsThroughReopenRollsAndRewrites() {
+    List<Long> ids = new ArrayList<>();
+    try (DepotQueue queue = DepotQueue.builder(dir).segmentBytes(4096).build()) {
+      for (int i = 0; i < 300; i++) {
+        byte[] item = Items.item(6, i, 60);
+        ids.add(i % 3 == 0 ? queue.append(item) : queue.append(item, 1_000_000L + i));
+      }
+      assertThatThrownBy(() -> queue.append(new byte[1], DepotRecord.NO_TAG))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("tag -9223372036854775808 is reserved for records without a tag");
+      queue.append(new byte[queue.maxItemBytes()], 7); // the largest item fits with a tag
+      queue.rewriteSegment(1, RecordRewriter.keepIf(r -> Items.indexOf(r.item()) % 2 == 0));
+    }
+    try (DepotQueue queue = DepotQueue.builder(dir).segmentBytes(4096).build();
+        DepotCursor cursor = queue.stream()) {
+      DepotRecord r;
+      int seen = 0;
+      while ((r = cursor.next()) != null && seen < 250) {
+        long index = Items.indexOf(r.item());
+        assertThat(r.id()).isEqualTo(ids.get((int) index));
+        assertThat(r.item()).isEqualTo(Items.item(6, index, 60));
+        assertThat(r.tag()).isEqualTo(index % 3 == 0 ? DepotRecord.NO_TAG : 1_000_000L + index);
+        seen++;
+      }
+      assertThat(seen).isEqualTo(250);
+    }
+  }
+
+  @Test
   void streamStartsAtTheFirstRecordWithIdAtLeastTheOneGiven() {
     try (DepotQueue queue = DepotQueue.builder(dir).segmentBytes(4096).build()) {
       List<Long> ids = new ArrayList<>();
@@ -173,16 +202,16 @@ class DepotQueueTest {
       assertThat(ids[0]).isLessThan(ids[1]);
       assertThat(ids[1]).isLessThan(ids[2]);
 
-      assertThat(queue.maxItemBytes()).isEqualTo(4068);
+      assertThat(queue.maxItemBytes()).isEqualTo(4060);
       List<byte[]> withHuge = List.of(utf8("d"), new byte[5000]);
       assertThatThrownBy(() -> queue.appendAll(withHuge))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage(
-              "item of 5000 bytes is larger than 4068 bytes, the largest item segmentBytes=4096"
+              "item of 5000 bytes is larger than 4060 bytes, the largest item segmentBytes=4096"
                   + " allows; raise segmentBytes");
       // nothing of the refused batch was appended, and the queue still works
       assertThat(Items.readAll(queue, 0)).hasSize(3);
-      queue.append(new byte[4068]);
+      queue.append(new byte[4060]);
       assertThat(Items.readAll(queue, 0)).hasSize(4);
     }
   }

@@ -38,7 +38,7 @@ class SegmentFuzzIT {
       long last = -1;
       for (int i = 0; DepotIds.segment(last) < 2 || DepotIds.position(last) < 2000; i++) {
         byte[] item = Items.item(SEED, i, 70);
-        last = queue.append(item);
+        last = i % 2 == 0 ? queue.append(item) : queue.append(item, i); // tagged and not
         written.put(last, item);
       }
     }

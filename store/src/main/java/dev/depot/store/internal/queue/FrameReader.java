@@ -7,6 +7,7 @@ import static dev.depot.store.internal.queue.SegmentFormat.TYPE_PARTIAL;
 
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
+import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -54,6 +55,7 @@ public final class FrameReader implements AutoCloseable {
   private int payloadIndex;
   private int storedCrc;
   private int computedCrc;
+  private long tag;
 
   public FrameReader(Path file, FileChannel channel, int bufferBytes) {
     this.file = file;
@@ -110,9 +112,10 @@ public final class FrameReader implements AutoCloseable {
     type = lengthAndType >>> 30;
     length = lengthAndType & LENGTH_MASK;
     recordPos = Integer.toUnsignedLong(buf.getInt(i + 8));
-    long end = pos + FRAME_HEADER_BYTES + length;
+    int headerBytes = SegmentFormat.headerBytes(type);
+    long end = pos + headerBytes + length;
     frameEnd = end <= limit ? end : -1;
-    if (type > TYPE_PARTIAL) {
+    if (type > SegmentFormat.TYPE_TAGGED) {
       return BAD_HEADER;
     }
     if (rewritten() ? recordPos < Math.max(pos, minRecordPos) : recordPos != pos) {
@@ -121,16 +124,20 @@ public final class FrameReader implements AutoCloseable {
     if (end > limit) {
       return TRUNCATED;
     }
-    if (!ensure(pos, FRAME_HEADER_BYTES + length, limit)) {
+    if (!ensure(pos, headerBytes + length, limit)) {
       return TRUNCATED;
     }
     i = (int) (pos - bufStart);
     crc.reset();
-    buf.limit(i + FRAME_HEADER_BYTES + length).position(i + 4);
+    buf.limit(i + headerBytes + length).position(i + 4);
     crc.update(buf);
     buf.limit(buf.capacity());
     computedCrc = (int) crc.getValue();
-    payloadIndex = i + FRAME_HEADER_BYTES;
+    payloadIndex = i + headerBytes;
+    tag =
+        type == SegmentFormat.TYPE_TAGGED
+            ? buf.getLong(i + FRAME_HEADER_BYTES)
+            : DepotRecord.NO_TAG;
     return computedCrc == storedCrc ? OK : BAD_CHECKSUM;
   }
 
@@ -148,7 +155,7 @@ public final class FrameReader implements AutoCloseable {
       return false;
     }
     int i = (int) (q - bufStart);
-    return buf.getInt(i + 4) >>> 30 <= TYPE_PARTIAL
+    return buf.getInt(i + 4) >>> 30 <= SegmentFormat.TYPE_TAGGED
         && Integer.toUnsignedLong(buf.getInt(i + 8)) == q;
   }
 
@@ -180,6 +187,16 @@ public final class FrameReader implements AutoCloseable {
 
   public boolean partial() {
     return type == TYPE_PARTIAL;
+  }
+
+  /** The last parsed frame's tag, or {@link DepotRecord#NO_TAG}. */
+  public long tag() {
+    return tag;
+  }
+
+  /** The last parsed frame's type. */
+  public int type() {
+    return type;
   }
 
   public int length() {

@@ -60,24 +60,29 @@ final class FrameSink {
 
   /**
    * Appends one frame. {@code array} is the payload when not null, else {@code buffer} from its
-   * position; neither is modified.
+   * position; neither is modified. {@code tag} is written for {@link SegmentFormat#TYPE_TAGGED}.
    */
-  void put(int type, long recordPos, byte[] array, ByteBuffer buffer, int offset, int length)
+  void put(
+      int type, long recordPos, long tag, byte[] array, ByteBuffer buffer, int offset, int length)
       throws IOException {
-    int frameLength = FRAME_HEADER_BYTES + length;
+    int headerBytes = SegmentFormat.headerBytes(type);
+    int frameLength = headerBytes + length;
     if (frameLength > buf.remaining()) {
       flush();
       if (frameLength > buf.capacity()) {
-        writeLarge(type, recordPos, array, buffer, offset, length);
+        writeLarge(type, recordPos, tag, array, buffer, offset, length);
         return;
       }
     }
     int i = buf.position();
     buf.putLong(i + 4, (recordPos << 32) | Integer.toUnsignedLong((type << 30) | length));
+    if (type == SegmentFormat.TYPE_TAGGED) {
+      buf.putLong(i + FRAME_HEADER_BYTES, tag);
+    }
     if (array != null) {
-      buf.put(i + FRAME_HEADER_BYTES, array, offset, length);
+      buf.put(i + headerBytes, array, offset, length);
     } else {
-      buf.put(i + FRAME_HEADER_BYTES, buffer, buffer.position(), length);
+      buf.put(i + headerBytes, buffer, buffer.position(), length);
     }
     crc.reset();
     buf.limit(i + frameLength).position(i + 4);
@@ -88,22 +93,26 @@ final class FrameSink {
 
   /** A frame larger than the write buffer goes straight to the file, header then payload. */
   private void writeLarge(
-      int type, long recordPos, byte[] array, ByteBuffer buffer, int offset, int length)
+      int type, long recordPos, long tag, byte[] array, ByteBuffer buffer, int offset, int length)
       throws IOException {
-    ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    int headerBytes = SegmentFormat.headerBytes(type);
+    ByteBuffer header = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
     header.putInt(4, (type << 30) | length);
     header.putInt(8, (int) recordPos);
+    if (type == SegmentFormat.TYPE_TAGGED) {
+      header.putLong(FRAME_HEADER_BYTES, tag);
+    }
     ByteBuffer payload =
         array != null
             ? ByteBuffer.wrap(array, offset, length)
             : buffer.duplicate().limit(buffer.position() + length);
     crc.reset();
-    crc.update(header.array(), 4, 8);
+    crc.update(header.array(), 4, headerBytes - 4);
     crc.update(payload.duplicate());
     header.putInt(0, (int) crc.getValue());
     writeFully(header, filePos);
-    writeFully(payload, filePos + FRAME_HEADER_BYTES);
-    filePos += FRAME_HEADER_BYTES + length;
+    writeFully(payload, filePos + headerBytes);
+    filePos += headerBytes + length;
   }
 
   /** Writes the buffered bytes to the file; they are then visible to readers of the file. */

@@ -39,6 +39,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   private boolean closed;
 
   private long id;
+  private long tag;
   private boolean complete;
   private int length;
   private int payloadIndex;
@@ -76,6 +77,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
         minRecordPos = recordPos + 1;
         long recordId = ((long) segment << 32) | recordPos;
         if (recordId >= fromId) {
+          tag = reader.tag();
           return current(recordId, !reader.partial(), reader.payloadIndex(), reader.length());
         }
         continue;
@@ -98,6 +100,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
         int index = tail > 0 ? reader.load(pos + FRAME_HEADER_BYTES, tail, limit) : 0;
         pos = limit;
         if (recordId >= fromId && index >= 0) {
+          tag = DepotRecord.NO_TAG;
           return current(recordId, false, index, Math.max(tail, 0));
         }
       } else if (damage == WAIT) {
@@ -307,6 +310,11 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   @Override
   public long id() {
     return id;
+  }
+
+  @Override
+  public long tag() {
+    return tag;
   }
 
   @Override

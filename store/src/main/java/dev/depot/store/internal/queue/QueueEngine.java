@@ -4,6 +4,7 @@ import static dev.depot.store.internal.queue.SegmentFormat.FRAME_HEADER_BYTES;
 import static dev.depot.store.internal.queue.SegmentFormat.HEADER_BYTES;
 import static dev.depot.store.internal.queue.SegmentFormat.TYPE_PARTIAL;
 import static dev.depot.store.internal.queue.SegmentFormat.TYPE_RECORD;
+import static dev.depot.store.internal.queue.SegmentFormat.TYPE_TAGGED;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
@@ -364,20 +365,29 @@ public final class QueueEngine implements DepotQueue {
   @Override
   public long append(byte[] item) {
     Objects.requireNonNull(item, "item cannot be null");
-    return appendOne(item, null, 0, item.length);
+    return appendOne(item, null, 0, item.length, TYPE_RECORD, 0);
+  }
+
+  @Override
+  public long append(byte[] item, long tag) {
+    Objects.requireNonNull(item, "item cannot be null");
+    if (tag == DepotRecord.NO_TAG) {
+      throw new IllegalArgumentException("tag " + tag + " is reserved for records without a tag");
+    }
+    return appendOne(item, null, 0, item.length, TYPE_TAGGED, tag);
   }
 
   @Override
   public long append(byte[] item, int offset, int length) {
     Objects.requireNonNull(item, "item cannot be null");
     Objects.checkFromIndexSize(offset, length, item.length);
-    return appendOne(item, null, offset, length);
+    return appendOne(item, null, offset, length, TYPE_RECORD, 0);
   }
 
   @Override
   public long append(ByteBuffer item) {
     Objects.requireNonNull(item, "item cannot be null");
-    return appendOne(null, item, 0, item.remaining());
+    return appendOne(null, item, 0, item.remaining(), TYPE_RECORD, 0);
   }
 
   @Override
@@ -394,7 +404,7 @@ public final class QueueEngine implements DepotQueue {
       checkWritable();
       int i = 0;
       for (byte[] item : items) {
-        ids[i++] = appendLocked(item, null, 0, item.length);
+        ids[i++] = appendLocked(item, null, 0, item.length, TYPE_RECORD, 0);
       }
       syncNow = afterAppendLocked();
     } finally {
@@ -406,14 +416,15 @@ public final class QueueEngine implements DepotQueue {
     return ids;
   }
 
-  private long appendOne(byte[] array, ByteBuffer buffer, int offset, int length) {
+  private long appendOne(
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
     checkItemLength(length);
     long id;
     boolean syncNow;
     lock.lock();
     try {
       checkWritable();
-      id = appendLocked(array, buffer, offset, length);
+      id = appendLocked(array, buffer, offset, length, type, tag);
       syncNow = afterAppendLocked();
     } finally {
       lock.unlock();
@@ -439,14 +450,15 @@ public final class QueueEngine implements DepotQueue {
     }
   }
 
-  private long appendLocked(byte[] array, ByteBuffer buffer, int offset, int length) {
+  private long appendLocked(
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
     long pos = sink.end();
     try {
-      if (pos + FRAME_HEADER_BYTES + length > config.segmentBytes()) {
+      if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()) {
         roll();
         pos = sink.end();
       }
-      sink.put(TYPE_RECORD, pos, array, buffer, offset, length);
+      sink.put(type, pos, tag, array, buffer, offset, length);
     } catch (IOException e) {
       throw fail("cannot write to " + sink.file(), e);
     }
@@ -887,8 +899,11 @@ public final class QueueEngine implements DepotQueue {
         if (keep.remaining() > maxItemBytes) {
           checkItemLength(keep.remaining());
         }
-        int type = keep == record.buffer() && !record.complete() ? TYPE_PARTIAL : TYPE_RECORD;
-        target.put(type, recordPos, null, keep, 0, keep.remaining());
+        int type =
+            keep == record.buffer() && !record.complete()
+                ? TYPE_PARTIAL
+                : record.tag() != DepotRecord.NO_TAG ? TYPE_TAGGED : TYPE_RECORD;
+        target.put(type, recordPos, record.tag(), null, keep, 0, keep.remaining());
       }
       target.flush();
       size = target.end();

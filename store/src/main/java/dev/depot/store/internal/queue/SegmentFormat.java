@@ -32,18 +32,21 @@ import java.util.zip.CRC32C;
  *     12    4 CRC32C of bytes 0..11
  * </pre>
  *
- * <h2>Frames (12 + n bytes each, packed from position 16)</h2>
+ * <h2>Frames (12 + n or 20 + n bytes each, packed from position 16)</h2>
  *
  * <pre>
  * offset size field
- *      0    4 CRC32C of frame bytes 4 .. 12+n (the two fields below and the payload)
+ *      0    4 CRC32C of every following byte of the frame (header fields and payload)
  *      4    4 bits 0..29: payload length n (at most 2<sup>30</sup>-1);
- *             bits 30..31: type, 0 = RECORD, 1 = PARTIAL, 2 and 3 are invalid
+ *             bits 30..31: type, 0 = RECORD, 1 = PARTIAL, 2 = TAGGED RECORD, 3 is invalid
  *      8    4 record position, unsigned: the byte offset at which the record was first appended.
  *             The record's id is (segment number &lt;&lt; 32) | record position. In a segment that was
  *             never rewritten it equals the frame's own offset; a rewrite moves frames towards the
  *             start of the file and keeps their record position, so ids survive compaction.
- *     12    n payload: the item bytes (RECORD), or the unverified bytes a crash left (PARTIAL)
+ *     12    8 TAGGED RECORD only: the tag, a long the application stores with the item (the Kafka
+ *             Connect sink keeps each record's offset there)
+ * 12 or 20  n payload: the item bytes (RECORD, TAGGED RECORD), or the unverified bytes a crash left
+ *             (PARTIAL)
  * </pre>
  *
  * A zero-filled region never parses as a frame: its record position field (0) never equals the
@@ -81,6 +84,8 @@ public final class SegmentFormat {
 
   public static final int TYPE_RECORD = 0;
   public static final int TYPE_PARTIAL = 1;
+  public static final int TYPE_TAGGED = 2;
+  public static final int TAG_BYTES = 8;
   public static final int LENGTH_MASK = (1 << 30) - 1;
   public static final int MAX_PAYLOAD_BYTES = LENGTH_MASK;
   public static final int MAX_SEGMENT_NUMBER = Integer.MAX_VALUE;
@@ -180,8 +185,14 @@ public final class SegmentFormat {
     return flags;
   }
 
-  /** The largest item a segment of {@code segmentBytes} can hold. */
+  /** The largest item, tagged or not, a segment of {@code segmentBytes} can hold. */
   public static int maxItemBytes(long segmentBytes) {
-    return (int) Math.min(MAX_PAYLOAD_BYTES, segmentBytes - HEADER_BYTES - FRAME_HEADER_BYTES);
+    return (int)
+        Math.min(MAX_PAYLOAD_BYTES, segmentBytes - HEADER_BYTES - FRAME_HEADER_BYTES - TAG_BYTES);
+  }
+
+  /** Size of a frame's header fields: 12 bytes, 20 for a tagged record. */
+  public static int headerBytes(int type) {
+    return type == TYPE_TAGGED ? FRAME_HEADER_BYTES + TAG_BYTES : FRAME_HEADER_BYTES;
   }
 }
