@@ -1,0 +1,341 @@
+package dev.depot.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.depot.envelope.DepotEnvelope;
+import dev.depot.envelope.EnvelopeCodec;
+import dev.depot.store.queue.DepotCursor;
+import dev.depot.store.queue.DepotQueue;
+import dev.depot.store.queue.DepotRecord;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The task against real depot queues, driven the way a worker drives it. */
+class DepotSinkTaskTest {
+  private static final TopicPartition TP = new TopicPartition("readings", 2);
+
+  @TempDir Path dir;
+  private final List<DepotSinkTask> started = new ArrayList<>();
+
+  @AfterEach
+  void stopTasks() {
+    for (DepotSinkTask task : started) {
+      task.stop();
+    }
+  }
+
+  private Map<String, String> props(String... keysAndValues) {
+    Map<String, String> props = new HashMap<>();
+    props.put("depot.path", dir.toString());
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      props.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return props;
+  }
+
+  private DepotSinkTask task(TestContext context) {
+    DepotSinkTask task = new DepotSinkTask();
+    task.initialize(context);
+    task.start(context.configs());
+    task.open(List.of(TP));
+    started.add(task);
+    return task;
+  }
+
+  private static SinkRecord record(long offset, String value) {
+    ConnectHeaders headers = new ConnectHeaders();
+    headers.addString("source", "gw-" + offset);
+    return new SinkRecord(
+        TP.topic(),
+        TP.partition(),
+        Schema.BYTES_SCHEMA,
+        ("k" + offset).getBytes(StandardCharsets.UTF_8),
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        value == null ? null : value.getBytes(StandardCharsets.UTF_8),
+        offset,
+        1_700_000_000_000L + offset,
+        TimestampType.CREATE_TIME,
+        headers);
+  }
+
+  private static List<SinkRecord> records(long from, long to) {
+    List<SinkRecord> out = new ArrayList<>();
+    for (long o = from; o < to; o++) {
+      out.add(record(o, "value-" + o));
+    }
+    return out;
+  }
+
+  private List<DepotRecord> stored() {
+    List<DepotRecord> out = new ArrayList<>();
+    try (DepotQueue queue =
+            DepotQueue.builder(dir.resolve("readings").resolve("2")).readOnly(true).build();
+        DepotCursor cursor = queue.stream()) {
+      DepotRecord r;
+      while ((r = cursor.next()) != null) {
+        long id = r.id();
+        long tag = r.tag();
+        boolean complete = r.complete();
+        byte[] item = r.item();
+        out.add(
+            new DepotRecord() {
+              @Override
+              public long id() {
+                return id;
+              }
+
+              @Override
+              public long tag() {
+                return tag;
+              }
+
+              @Override
+              public boolean complete() {
+                return complete;
+              }
+
+              @Override
+              public int length() {
+                return item.length;
+              }
+
+              @Override
+              public byte[] item() {
+                return item;
+              }
+
+              @Override
+              public int copyTo(byte[] destination, int offset) {
+                System.arraycopy(item, 0, destination, offset, item.length);
+                return item.length;
+              }
+
+              @Override
+              public java.nio.ByteBuffer buffer() {
+                return java.nio.ByteBuffer.wrap(item).asReadOnlyBuffer();
+              }
+            });
+      }
+    }
+    return out;
+  }
+
+  private static Map<TopicPartition, OffsetAndMetadata> consumed(long next) {
+    return Map.of(TP, new OffsetAndMetadata(next));
+  }
+
+  @Test
+  void storesEnvelopesWithEveryFieldAndCommitsOnlyAfterSyncing() {
+    TestContext context = new TestContext(props());
+    DepotSinkTask task = task(context);
+    assertThat(context.rewinds).isEmpty(); // nothing stored yet: Kafka's offsets decide
+    task.put(records(0, 5));
+    assertThat(task.preCommit(consumed(5))).isEqualTo(consumed(5));
+    task.stop();
+    started.clear();
+
+    List<DepotRecord> stored = stored();
+    assertThat(stored).hasSize(5);
+    for (int i = 0; i < 5; i++) {
+      DepotRecord r = stored.get(i);
+      assertThat(r.tag()).isEqualTo(i);
+      DepotEnvelope e = EnvelopeCodec.decode(r.item());
+      assertThat(e.topic()).isEqualTo("readings");
+      assertThat(e.partition()).isEqualTo(2);
+      assertThat(e.offset()).isEqualTo(i);
+      assertThat(e.timestamp()).isEqualTo(1_700_000_000_000L + i);
+      assertThat(e.timestampType()).isEqualTo(DepotEnvelope.TimestampType.CREATE_TIME);
+      assertThat(new String(e.key(), StandardCharsets.UTF_8)).isEqualTo("k" + i);
+      assertThat(new String(e.value(), StandardCharsets.UTF_8)).isEqualTo("value-" + i);
+      assertThat(e.headers()).hasSize(1);
+      assertThat(new String(e.headers().get(0).value(), StandardCharsets.UTF_8))
+          .isEqualTo("gw-" + i);
+    }
+    assertThat(dir.resolve("readings/2/depot.format")).hasContent("envelope");
+  }
+
+  @Test
+  void reopeningRewindsAfterTheLastStoredRecordAndSkipsRedeliveries() {
+    DepotSinkTask first = task(new TestContext(props()));
+    first.put(records(0, 10));
+    first.stop(); // no commit reached Kafka: the worker will redeliver from 0
+    started.clear();
+
+    TestContext context = new TestContext(props());
+    DepotSinkTask second = task(context);
+    assertThat(context.rewinds).containsEntry(TP, 10L);
+    second.put(records(0, 15)); // a worker that ignored the rewind, or redelivered anyway
+    second.preCommit(consumed(15));
+    second.stop();
+    started.clear();
+    assertThat(stored())
+        .extracting(DepotRecord::tag)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L);
+  }
+
+  @Test
+  void aTornLastRecordIsWrittenAgain() throws Exception {
+    DepotSinkTask first = task(new TestContext(props()));
+    first.put(records(0, 3));
+    first.stop();
+    started.clear();
+    Path segment = dir.resolve("readings/2/0000000000.seg");
+    try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+      f.setLength(f.length() - 4); // offset 2 torn by a crash
+    }
+    TestContext context = new TestContext(props());
+    DepotSinkTask second = task(context);
+    assertThat(context.rewinds).containsEntry(TP, 2L);
+    second.put(records(2, 4));
+    second.stop();
+    started.clear();
+    List<DepotRecord> stored = stored();
+    assertThat(stored.stream().filter(DepotRecord::complete))
+        .extracting(DepotRecord::tag)
+        .containsExactly(0L, 1L, 2L, 3L);
+    assertThat(stored.stream().filter(r -> !r.complete())).hasSize(1);
+  }
+
+  @Test
+  void valueFormatStoresTheValueBytesAloneWithTheirOffsets() {
+    DepotSinkTask task = task(new TestContext(props("depot.format", "value")));
+    task.put(List.of(record(7, "seven"), record(8, null)));
+    task.stop();
+    started.clear();
+    List<DepotRecord> stored = stored();
+    assertThat(stored).extracting(DepotRecord::tag).containsExactly(7L, 8L);
+    assertThat(stored.get(0).item()).isEqualTo("seven".getBytes(StandardCharsets.UTF_8));
+    assertThat(stored.get(1).item()).isEmpty(); // a tombstone, written
+    assertThat(dir.resolve("readings/2/depot.format")).hasContent("value");
+    // a queue keeps its format
+    assertThatThrownBy(() -> task(new TestContext(props())))
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining("depot.format=envelope but the queue at")
+        .hasMessageContaining("holds value items");
+  }
+
+  @Test
+  void tombstonesFollowBehaviorOnNullValues() {
+    DepotSinkTask ignore = task(new TestContext(props("behavior.on.null.values", "ignore")));
+    ignore.put(List.of(record(0, "a"), record(1, null), record(2, "c")));
+    assertThat(ignore.preCommit(consumed(3))).isEqualTo(consumed(3));
+    ignore.stop();
+    started.clear();
+    assertThat(stored()).extracting(DepotRecord::tag).containsExactly(0L, 2L);
+
+    DepotSinkTask fail = task(new TestContext(props("behavior.on.null.values", "fail")));
+    assertThatThrownBy(() -> fail.put(List.of(record(3, null))))
+        .isInstanceOf(ConnectException.class)
+        .hasMessage(
+            "tombstone (null value) at topic readings partition 2 offset 3 and"
+                + " behavior.on.null.values=fail; set it to write or ignore to accept tombstones");
+    fail.stop();
+    started.clear();
+
+    DepotSinkTask write = task(new TestContext(props()));
+    write.put(List.of(record(3, null)));
+    write.stop();
+    started.clear();
+    assertThat(EnvelopeCodec.decode(stored().get(2).item()).value()).isNull();
+  }
+
+  @Test
+  void aRecordThatCannotBeStoredFailsTheTaskOrGoesToTheDeadLetterQueue() {
+    String big = "x".repeat(5000);
+    DepotSinkTask strict = task(new TestContext(props("depot.segment.bytes", "4096")));
+    assertThatThrownBy(() -> strict.put(List.of(record(0, "ok"), record(1, big))))
+        .isInstanceOf(ConnectException.class)
+        .hasMessageStartingWith("the record at topic readings partition 2 offset 1 takes ")
+        .hasMessageContaining("raise depot.segment.bytes")
+        .hasMessageContaining("errors.tolerance=all");
+    strict.stop();
+    started.clear();
+
+    TestContext context =
+        new TestContext(props("depot.segment.bytes", "4096", "errors.tolerance", "all"));
+    DepotSinkTask tolerant = task(context);
+    tolerant.put(List.of(record(1, big), record(2, "fine")));
+    assertThat(context.reported).extracting(SinkRecord::kafkaOffset).containsExactly(1L);
+    assertThat(tolerant.preCommit(consumed(3))).isEqualTo(consumed(3));
+    tolerant.stop();
+    started.clear();
+    assertThat(stored()).extracting(DepotRecord::tag).containsExactly(0L, 2L);
+  }
+
+  @Test
+  void structValuesGoThroughTheConfiguredConverter() {
+    DepotSinkTask task =
+        task(
+            new TestContext(
+                props(
+                    "depot.value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                    "depot.value.converter.schemas.enable", "false")));
+    Schema schema = SchemaBuilder.struct().field("hr", Schema.INT32_SCHEMA).build();
+    task.put(
+        List.of(
+            new SinkRecord(
+                TP.topic(),
+                TP.partition(),
+                null,
+                null,
+                schema,
+                new Struct(schema).put("hr", 61),
+                0)));
+    task.stop();
+    started.clear();
+    assertThat(
+            new String(
+                EnvelopeCodec.decode(stored().get(0).item()).value(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"hr\":61}");
+  }
+
+  @Test
+  void withTheIntervalPolicyOnlySyncedOffsetsAreCommitted() throws Exception {
+    DepotSinkTask task =
+        task(
+            new TestContext(
+                props("depot.sync.policy", "interval", "depot.sync.interval.ms", "3600000")));
+    task.put(records(0, 4));
+    // nothing synced since open: the commit stays at the first unsynced record
+    assertThat(task.preCommit(consumed(4))).isEqualTo(consumed(0));
+    task.stop();
+    started.clear();
+
+    DepotSinkTask none = task(new TestContext(props("depot.sync.policy", "none")));
+    none.put(records(4, 6));
+    assertThat(none.preCommit(consumed(6))).isEqualTo(consumed(4));
+  }
+
+  @Test
+  void anUnusableDepotPathFailsTheTaskNamingIt() throws Exception {
+    Path file = dir.resolve("not-a-dir");
+    Files.writeString(file, "x");
+    TestContext context = new TestContext(props("depot.path", file.toString()));
+    DepotSinkTask task = new DepotSinkTask();
+    task.initialize(context);
+    task.start(context.configs());
+    assertThatThrownBy(() -> task.open(List.of(TP)))
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining(file.resolve("readings").resolve("2").toString());
+    task.stop();
+  }
+}
