@@ -1,0 +1,110 @@
+package dev.depot.connect;
+
+import static dev.depot.connect.ConnectSupport.assertExactlyOnce;
+import static dev.depot.connect.ConnectSupport.await;
+import static dev.depot.connect.ConnectSupport.awaitCommitted;
+import static dev.depot.connect.ConnectSupport.produce;
+import static dev.depot.connect.ConnectSupport.storedCount;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.ws.rs.core.Response;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+import org.apache.kafka.connect.util.clusters.WorkerHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sink on a real broker and Connect worker: exactly once through restarts. */
+@Timeout(600)
+class DepotSinkIT {
+  @TempDir Path depot;
+  private EmbeddedConnectCluster connect;
+
+  @BeforeEach
+  void startCluster() {
+    connect = ConnectSupport.cluster("depot-it", 1, props -> {});
+  }
+
+  @AfterEach
+  void stopCluster() {
+    connect.stop();
+  }
+
+  @Test
+  void everyOffsetOfEveryPartitionLandsExactlyOnceInOrder() throws Exception {
+    for (String topic : new String[] {"alpha", "beta", "gamma"}) {
+      connect.kafka().createTopic(topic, 3);
+    }
+    try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
+      for (String topic : new String[] {"alpha", "beta", "gamma"}) {
+        produce(producer, topic, 3, 0, 400);
+      }
+    }
+    // The sample connector config from config/, posted through the REST API.
+    String body =
+        ConnectSupport.sampleRequest(
+            "depot-sink",
+            Map.of("topics", "alpha,beta,gamma", "depot.path", depot.toString(), "tasks.max", "2"));
+    Response response =
+        connect.requestPost(connect.endpointForResource("connectors"), body, Map.of());
+    assertThat(response.getStatus()).as(String.valueOf(response.getEntity())).isEqualTo(201);
+    connect
+        .assertions()
+        .assertConnectorAndExactlyNumTasksAreRunning("depot-sink", 2, "connector did not start");
+    for (String topic : new String[] {"alpha", "beta", "gamma"}) {
+      awaitCommitted(connect, "depot-sink", topic, 3, 400);
+    }
+    for (String topic : new String[] {"alpha", "beta", "gamma"}) {
+      assertExactlyOnce(depot, topic, 3, 400);
+    }
+  }
+
+  @Test
+  void restartingTheTaskTheConnectorAndTheWorkerMidStreamKeepsExactlyOnce() throws Exception {
+    connect.kafka().createTopic("events", 4);
+    Map<String, String> config =
+        ConnectSupport.sampleConfig(
+            Map.of("topics", "events", "depot.path", depot.toString(), "tasks.max", "2"));
+    int sent = 0;
+    try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
+      produce(producer, "events", 4, sent, 300);
+      sent += 300;
+      connect.configureConnector("sink", config);
+      connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sink", 2, "not started");
+
+      // restart a task while records are still flowing
+      produce(producer, "events", 4, sent, 300);
+      sent += 300;
+      await("some records stored", () -> storedCount(depot, "events", 4) > 0);
+      connect.restartTask("sink", 0);
+      connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sink", 2, "no restart");
+
+      // restart the connector and its tasks
+      produce(producer, "events", 4, sent, 300);
+      sent += 300;
+      ConnectorStateInfo restarted = connect.restartConnectorAndTasks("sink", false, true, false);
+      assertThat(restarted).isNotNull();
+      connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sink", 2, "no restart");
+
+      // stop the worker and start another one in its place
+      produce(producer, "events", 4, sent, 300);
+      sent += 300;
+      WorkerHandle only = connect.workers().iterator().next();
+      connect.removeWorker(only);
+      produce(producer, "events", 4, sent, 300);
+      sent += 300;
+      connect.addWorker();
+      connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sink", 2, "no worker");
+      produce(producer, "events", 4, sent, 300);
+      sent += 300;
+    }
+    awaitCommitted(connect, "sink", "events", 4, sent);
+    assertExactlyOnce(depot, "events", 4, sent);
+  }
+}
