@@ -24,6 +24,7 @@ import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -166,7 +167,28 @@ final class ConnectSupport {
   static void awaitCommitted(
       EmbeddedConnectCluster connect, String name, String topic, int partitions, long count) {
     await(
-        "offsets of " + topic + " committed up to " + count,
+        () -> {
+          String status;
+          try {
+            status = String.valueOf(connect.connectorStatus(name));
+          } catch (RuntimeException e) {
+            status = "unknown (" + e + ")";
+          }
+          String offsets;
+          try {
+            offsets = String.valueOf(committed(connect, name));
+          } catch (Exception e) {
+            offsets = "unknown (" + e + ")";
+          }
+          return "offsets of "
+              + topic
+              + " committed up to "
+              + count
+              + "; committed: "
+              + offsets
+              + "; connector status: "
+              + status;
+        },
         () -> {
           try {
             Map<TopicPartition, OffsetAndMetadata> offsets = committed(connect, name);
@@ -184,10 +206,15 @@ final class ConnectSupport {
   }
 
   static void await(String what, BooleanSupplier condition) {
+    await(() -> what, condition);
+  }
+
+  /** Waits for {@code condition}; {@code what} describes it, and the state, when it times out. */
+  static void await(Supplier<String> what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        fail("timed out after " + WAIT + " waiting for " + what);
+        fail("timed out after " + WAIT + " waiting for " + what.get());
       }
       LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }
