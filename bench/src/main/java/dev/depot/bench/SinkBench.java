@@ -1,0 +1,295 @@
+package dev.depot.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+
+/**
+ * The depot sink vs Kafka's FileStreamSinkConnector, consuming the same pre-loaded topic on an
+ * in-process broker and Connect worker, one task each.
+ *
+ * <pre>
+ * bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]
+ * </pre>
+ *
+ * <p>Topics {@code bench-100B} and {@code bench-1KiB} (one partition each) are loaded with 1 M
+ * records (200 k with {@code --quick}) before anything is timed. Each run starts a connector with a
+ * fresh name (so a fresh consumer group reading from the start) and times it from its creation to
+ * the moment its committed offset reaches the end of the topic; records/s is records over that
+ * time. Both use ByteArrayConverter for keys and values, as the issue specifies; note that
+ * FileStreamSink then writes each value's {@code toString()} (a short array identity), not its
+ * bytes, so a third contender, {@code file_string}, runs it with StringConverter, writing the
+ * content. The depot sink runs with {@code depot.sync.policy=commit} (fsync before every offset
+ * commit: exactly once and durable). Offsets are committed every 200 ms for all. Median of the runs
+ * is reported.
+ */
+public final class SinkBench {
+  private static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
+  private static final String STRINGS = "org.apache.kafka.connect.storage.StringConverter";
+
+  private final PrintStream progress = System.err;
+  private final Map<String, String> results = new LinkedHashMap<>();
+  private final int records;
+  private final int runs;
+  private final Path root;
+  private EmbeddedConnectCluster connect;
+  private int connectors;
+
+  private SinkBench(int records, int runs, Path root) {
+    this.records = records;
+    this.runs = runs;
+    this.root = root;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = false;
+    int records = -1;
+    int runs = -1;
+    Path dir = null;
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    while (!rest.isEmpty()) {
+      String arg = rest.remove(0);
+      switch (arg) {
+        case "--quick" -> quick = true;
+        case "--records" -> records = Integer.parseInt(rest.remove(0));
+        case "--runs" -> runs = Integer.parseInt(rest.remove(0));
+        case "--dir" -> dir = Path.of(rest.remove(0));
+        case "-h", "--help" -> {
+          System.out.println(
+              "usage: bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]");
+          return;
+        }
+        default -> {
+          System.err.println("sink bench: unknown argument " + arg);
+          System.exit(2);
+        }
+      }
+    }
+    if (records < 0) {
+      records = quick ? 200_000 : 1_000_000;
+    }
+    if (runs < 0) {
+      runs = quick ? 1 : 3;
+    }
+    // the worker and broker log at WARN on stderr
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    Path root = Files.createTempDirectory(dir == null ? Path.of("/tmp") : dir, "sink-bench-");
+    try {
+      new SinkBench(records, runs, root).run();
+    } finally {
+      deleteTree(root);
+    }
+  }
+
+  private void run() throws Exception {
+    Map<String, String> workerProps = new HashMap<>();
+    workerProps.put("plugin.discovery", "service_load");
+    workerProps.put("offset.flush.interval.ms", "200");
+    Properties brokerProps = new Properties();
+    brokerProps.put("offsets.topic.replication.factor", "1");
+    brokerProps.put("transaction.state.log.replication.factor", "1");
+    brokerProps.put("transaction.state.log.min.isr", "1");
+    brokerProps.put("group.initial.rebalance.delay.ms", "0");
+    brokerProps.put("log.dirs", root.resolve("kafka").toString());
+    connect =
+        new EmbeddedConnectCluster.Builder()
+            .name("sink-bench")
+            .numWorkers(1)
+            .workerProps(workerProps)
+            .brokerProps(brokerProps)
+            .build();
+    connect.start();
+    try {
+      for (int size : new int[] {100, 1024}) {
+        String label = size == 100 ? "100B" : "1KiB";
+        String topic = "bench-" + label;
+        load(topic, size);
+        if (size == 100) {
+          // one untimed run of each first, so that no contender pays the JIT's warm-up
+          measure("warmup-depot", topic, depotConfig(topic));
+          measure("warmup-file", topic, fileConfig(topic, BYTES));
+        }
+        double[] depot = new double[runs];
+        double[] file = new double[runs];
+        double[] fileString = new double[runs];
+        for (int r = 0; r < runs; r++) {
+          depot[r] = measure("depot", topic, depotConfig(topic));
+          file[r] = measure("file", topic, fileConfig(topic, BYTES));
+          fileString[r] = measure("file_string", topic, fileConfig(topic, STRINGS));
+        }
+        double d = median(depot);
+        double f = median(file);
+        double s = median(fileString);
+        if (size == 100) {
+          put("sink.depot.records_per_s", d);
+          put("sink.file.records_per_s", f);
+          ratio("ratio.depot_vs_filesink", d / f);
+        }
+        put("sink.depot.records_per_s." + label, d);
+        put("sink.file.records_per_s." + label, f);
+        put("sink.file_string.records_per_s." + label, s);
+        ratio("ratio.depot_vs_filesink." + label, d / f);
+        ratio("ratio.depot_vs_filesink_string." + label, d / s);
+      }
+    } finally {
+      connect.stop();
+    }
+    results.put("bench.records", Integer.toString(records));
+    results.put("bench.runs", Integer.toString(runs));
+    for (Map.Entry<String, String> e : results.entrySet()) {
+      System.out.println(e.getKey() + ": " + e.getValue());
+    }
+  }
+
+  private void load(String topic, int size) {
+    connect.kafka().createTopic(topic, 1);
+    byte[] value = new byte[size];
+    Arrays.fill(value, (byte) 'x');
+    long started = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer =
+        connect
+            .kafka()
+            .createProducer(
+                Map.of(
+                    "acks",
+                    "1",
+                    "linger.ms",
+                    "20",
+                    "batch.size",
+                    512 * 1024,
+                    "compression.type",
+                    "none"))) {
+      for (int i = 0; i < records; i++) {
+        byte[] key = ("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(topic, 0, key, value));
+      }
+      producer.flush();
+    }
+    progress.printf(
+        Locale.ROOT,
+        "[load] %s: %,d records of %d B in %.1f s%n",
+        topic,
+        records,
+        size,
+        (System.nanoTime() - started) / 1e9);
+  }
+
+  private Map<String, String> depotConfig(String topic) {
+    Map<String, String> config = new HashMap<>();
+    config.put("connector.class", "dev.depot.connect.DepotSinkConnector");
+    config.put("tasks.max", "1");
+    config.put("topics", topic);
+    config.put("depot.path", root.resolve("depot-" + connectors).toString());
+    config.put("depot.sync.policy", "commit");
+    config.put("key.converter", BYTES);
+    config.put("value.converter", BYTES);
+    return config;
+  }
+
+  private Map<String, String> fileConfig(String topic, String converter) {
+    Map<String, String> config = new HashMap<>();
+    config.put("connector.class", "org.apache.kafka.connect.file.FileStreamSinkConnector");
+    config.put("tasks.max", "1");
+    config.put("topics", topic);
+    config.put("file", root.resolve("file-" + connectors + ".txt").toString());
+    config.put("key.converter", converter);
+    config.put("value.converter", converter);
+    return config;
+  }
+
+  /**
+   * Runs a connector over the whole topic; returns records per second from its first committed
+   * offset to its last, so that the task's start-up and consumer group join are not counted: the
+   * task's rate from (about) its first record to its last offset committed.
+   */
+  private double measure(String kind, String topic, Map<String, String> config) throws Exception {
+    String name = kind + "-" + connectors++;
+    long created = System.nanoTime();
+    connect.configureConnector(name, config);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    long deadline = created + Duration.ofMinutes(10).toNanos();
+    long firstAt = -1;
+    long firstOffset = 0;
+    long endAt;
+    try (Admin admin = connect.kafka().createAdminClient()) {
+      while (true) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets("connect-" + name).partitionsToOffsetAndMetadata().get();
+        OffsetAndMetadata offset = committed.get(tp);
+        long now = System.nanoTime();
+        if (offset != null && offset.offset() > 0 && firstAt < 0) {
+          firstAt = now;
+          firstOffset = offset.offset();
+        }
+        if (offset != null && offset.offset() >= records) {
+          endAt = now;
+          break;
+        }
+        if (now > deadline) {
+          throw new IllegalStateException(name + " did not finish: " + committed);
+        }
+        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      }
+    }
+    connect.deleteConnector(name);
+    if (firstOffset >= records || endAt == firstAt) {
+      throw new IllegalStateException(
+          name + " committed everything at once: use more --records for a measurable run");
+    }
+    double seconds = (endAt - firstAt) / 1e9;
+    double rate = (records - firstOffset) / seconds;
+    progress.printf(
+        Locale.ROOT,
+        "[%s] %s: %,d records after offset %,d in %.2f s (%.2f s after creation): %,.0f"
+            + " records/s%n",
+        kind,
+        topic,
+        records - firstOffset,
+        firstOffset,
+        seconds,
+        (endAt - created) / 1e9,
+        rate);
+    return rate;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  private void put(String name, double value) {
+    results.put(name, String.format(Locale.ROOT, "%.0f", value));
+  }
+
+  private void ratio(String name, double value) {
+    results.put(name, String.format(Locale.ROOT, "%.3f", value));
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
