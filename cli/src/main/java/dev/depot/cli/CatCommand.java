@@ -1,5 +1,7 @@
 package dev.depot.cli;
 
+import dev.depot.envelope.DepotEnvelope;
+import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotIds;
@@ -13,8 +15,13 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,6 +30,12 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code depot cat DIR}: prints records, as JSON lines or as raw item bytes. A corrupt record is
  * reported on standard error and skipped; the exit code is then 1.
+ *
+ * <p>Items the sink connector stored as envelopes ({@link EnvelopeCodec}) are decoded when the
+ * queue's {@value #FORMAT_FILE} file says {@code envelope}, or with {@code --decode envelope}: one
+ * JSON line per Kafka record, with its topic, partition, offset, timestamp, key, value and headers.
+ * A complete record that is not an envelope is then reported on standard error and skipped, and the
+ * exit code is 1. Partial records (torn tails) are never decoded.
  */
 @Command(
     name = "cat",
@@ -30,10 +43,22 @@ import picocli.CommandLine.Parameters;
     description = {
       "Print the records of a queue, oldest first.",
       "json: one object per line, {\"id\":..,\"segment\":..,\"position\":..,\"complete\":..,"
-          + "\"length\":..,\"value\":\"..\"} (\"value_base64\" for binary items).",
-      "raw: each item's bytes followed by a newline; partial records are skipped."
+          + "\"length\":..,\"tag\":..,\"value\":\"..\"} (\"tag\" only for tagged records,"
+          + " \"value_base64\" for binary items).",
+      "Decoded envelopes: {\"id\":..,\"segment\":..,\"position\":..,\"complete\":true,"
+          + "\"topic\":..,\"partition\":..,\"offset\":..,\"timestamp\":..,"
+          + "\"timestamp_type\":..,\"key\":..,\"value\":..,\"headers\":[{\"key\":..,"
+          + "\"value\":..},..]}; \"key_base64\" and \"value_base64\" for binary bytes, null for"
+          + " no timestamp, no key, a tombstone's value or a header without a value.",
+      "raw: each item's bytes (a decoded envelope's value) followed by a newline; partial records"
+          + " are skipped.",
+      "Exits 1 when a record is corrupt or, when decoding, not an envelope; the other records are"
+          + " still printed."
     })
 final class CatCommand implements Callable<Integer> {
+  /** The file in a queue directory that names the sink connector's item format. */
+  static final String FORMAT_FILE = "depot.format";
+
   enum Format {
     JSON,
     RAW
@@ -43,6 +68,12 @@ final class CatCommand implements Callable<Integer> {
     AUTO,
     UTF8,
     BASE64
+  }
+
+  enum Decode {
+    AUTO,
+    ENVELOPE,
+    NONE
   }
 
   /** How often json output checks that standard output still takes bytes. */
@@ -75,9 +106,21 @@ final class CatCommand implements Callable<Integer> {
       names = "--encoding",
       paramLabel = "ENCODING",
       description =
-          "For json: auto (default; UTF-8 text, else base64 in \"value_base64\"),"
-              + " utf8 (invalid bytes become U+FFFD) or base64.")
+          "For json, of values, keys and header values: auto (default; UTF-8 text, else base64"
+              + " in \"value_base64\" or \"key_base64\"), utf8 (invalid bytes become U+FFFD)"
+              + " or base64.")
   Encoding encoding = Encoding.AUTO;
+
+  @Option(
+      names = "--decode",
+      paramLabel = "MODE",
+      description =
+          "auto (default): envelope when DIR holds a "
+              + FORMAT_FILE
+              + " file that says envelope (the sink connector writes one), else none."
+              + " envelope: decode every complete record; those that are not envelopes are"
+              + " reported and make the exit code 1. none: print the items as stored.")
+  Decode decode = Decode.AUTO;
 
   private final CharsetDecoder strictUtf8 =
       StandardCharsets.UTF_8
@@ -96,37 +139,55 @@ final class CatCommand implements Callable<Integer> {
     }
     io.stdout.flush();
     long printed = 0;
-    long corrupt = 0;
+    long failed = 0;
     StringBuilder line = new StringBuilder();
     try (DepotQueue queue = Queues.openReadOnly(dir);
         DepotCursor cursor = queue.stream(from)) {
+      boolean envelopes = decodesEnvelopes();
       while (limit == null || printed < limit) {
         DepotRecord record;
         try {
           record = cursor.next();
         } catch (DepotCorruptionException e) {
           // The cursor has moved past the damage: report it and go on with the next record.
-          corrupt++;
+          failed++;
           io.error(e.getMessage());
           continue;
         }
         if (record == null) {
           break;
         }
-        if (format == Format.RAW) {
-          if (!record.complete()) {
+        if (format == Format.RAW && !record.complete()) {
+          io.error(
+              "skipped partial record at "
+                  + DepotIds.toString(record.id())
+                  + " ("
+                  + record.length()
+                  + " bytes): torn tail left by a crash");
+          continue;
+        }
+        DepotEnvelope envelope = null;
+        if (envelopes && record.complete()) {
+          try {
+            envelope = EnvelopeCodec.decode(record.item());
+          } catch (IllegalArgumentException e) {
+            failed++;
             io.error(
-                "skipped partial record at "
+                "record "
                     + DepotIds.toString(record.id())
-                    + " ("
-                    + record.length()
-                    + " bytes): torn tail left by a crash");
+                    + " is not an envelope: "
+                    + e.getMessage());
             continue;
           }
-          writeRaw(record.item());
+        }
+        if (format == Format.RAW) {
+          writeRaw(envelope == null ? record.item() : envelope.value());
         } else {
           line.setLength(0);
-          io.stdout.println(json(line, record));
+          io.stdout.println(
+              envelope == null
+                  ? itemJson(line, record)
+                  : envelopeJson(line, record.id(), envelope));
           if ((printed + 1) % CHECK_EVERY == 0 && io.stdout.checkError()) {
             break;
           }
@@ -139,30 +200,104 @@ final class CatCommand implements Callable<Integer> {
     } else if (io.stdout.checkError()) {
       throw new CliException(DepotCli.EXIT_FAILURE, "cannot write to standard output");
     }
-    return corrupt > 0 ? DepotCli.EXIT_FAILURE : DepotCli.EXIT_OK;
+    return failed > 0 ? DepotCli.EXIT_FAILURE : DepotCli.EXIT_OK;
   }
 
-  private StringBuilder json(StringBuilder sb, DepotRecord record) {
-    long id = record.id();
-    byte[] item = record.item();
+  /**
+   * Whether to decode complete records as envelopes: {@code --decode}, where auto follows the
+   * queue's {@value #FORMAT_FILE} file (absent: not envelopes).
+   */
+  private boolean decodesEnvelopes() {
+    if (decode != Decode.AUTO) {
+      return decode == Decode.ENVELOPE;
+    }
+    Path file = dir.resolve(FORMAT_FILE);
+    byte[] content;
+    try {
+      content = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      String reason =
+          e instanceof FileSystemException fs
+              ? Objects.requireNonNullElse(fs.getReason(), e.getClass().getSimpleName())
+              : e.getMessage();
+      throw new CliException(
+          DepotCli.EXIT_FAILURE,
+          "cannot read " + file + ": " + reason + "; choose with option --decode envelope or none");
+    }
+    return new String(content, StandardCharsets.UTF_8).trim().equals("envelope");
+  }
+
+  /** A stored item: where it is, its length, its tag when it has one, and its bytes. */
+  private StringBuilder itemJson(StringBuilder sb, DepotRecord record) {
+    appendId(sb, record.id(), record.complete());
+    sb.append(",\"length\":").append(record.length());
+    if (record.tag() != DepotRecord.NO_TAG) {
+      sb.append(",\"tag\":").append(record.tag());
+    }
+    appendBytes(sb.append(','), "value", record.item());
+    return sb.append('}');
+  }
+
+  /** A decoded envelope: where its record is, then the Kafka record's fields. */
+  private StringBuilder envelopeJson(StringBuilder sb, long id, DepotEnvelope envelope) {
+    appendId(sb, id, true);
+    Json.appendString(sb.append(",\"topic\":"), envelope.topic());
+    sb.append(",\"partition\":").append(envelope.partition());
+    sb.append(",\"offset\":").append(envelope.offset());
+    sb.append(",\"timestamp\":");
+    if (envelope.timestamp() == null) {
+      sb.append("null");
+    } else {
+      sb.append(envelope.timestamp().longValue());
+    }
+    sb.append(",\"timestamp_type\":\"").append(envelope.timestampType().name()).append('"');
+    appendBytes(sb.append(','), "key", envelope.key());
+    appendBytes(sb.append(','), "value", envelope.value());
+    sb.append(",\"headers\":[");
+    List<DepotEnvelope.Header> headers = envelope.headers();
+    for (int i = 0; i < headers.size(); i++) {
+      DepotEnvelope.Header header = headers.get(i);
+      sb.append(i == 0 ? "{\"key\":" : ",{\"key\":");
+      Json.appendString(sb, header.key());
+      appendBytes(sb.append(','), "value", header.value());
+      sb.append('}');
+    }
+    return sb.append("]}");
+  }
+
+  /**
+   * Opens the object with {@code "id"}, {@code "segment"}, {@code "position"}, {@code "complete"}.
+   */
+  private static void appendId(StringBuilder sb, long id, boolean complete) {
     sb.append("{\"id\":").append(id);
     sb.append(",\"segment\":").append(DepotIds.segment(id));
     sb.append(",\"position\":").append(DepotIds.position(id));
-    sb.append(",\"complete\":").append(record.complete());
-    sb.append(",\"length\":").append(record.length());
+    sb.append(",\"complete\":").append(complete);
+  }
+
+  /**
+   * Appends bytes as the field {@code name} (text), {@code name_base64} (per {@code --encoding}),
+   * or {@code name: null} when there are none.
+   */
+  private void appendBytes(StringBuilder sb, String name, byte[] bytes) {
+    sb.append('"').append(name);
+    if (bytes == null) {
+      sb.append("\":null");
+      return;
+    }
     String text = null;
     if (encoding == Encoding.UTF8) {
-      text = new String(item, StandardCharsets.UTF_8);
+      text = new String(bytes, StandardCharsets.UTF_8);
     } else if (encoding == Encoding.AUTO) {
-      text = decodeStrict(item);
+      text = decodeStrict(bytes);
     }
     if (text != null) {
-      Json.appendString(sb.append(",\"value\":"), text);
+      Json.appendString(sb.append("\":"), text);
     } else {
-      sb.append(",\"value_base64\":\"").append(Base64.getEncoder().encodeToString(item));
-      sb.append('"');
+      sb.append("_base64\":\"").append(Base64.getEncoder().encodeToString(bytes)).append('"');
     }
-    return sb.append('}');
   }
 
   /** The item as text when it is valid UTF-8, else null. */
@@ -175,9 +310,12 @@ final class CatCommand implements Callable<Integer> {
     }
   }
 
+  /** Writes the bytes, none for null (a tombstone), then a newline. */
   private void writeRaw(byte[] item) {
     try {
-      io.out.write(item);
+      if (item != null) {
+        io.out.write(item);
+      }
       io.out.write('\n');
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to standard output: " + e.getMessage(), e);

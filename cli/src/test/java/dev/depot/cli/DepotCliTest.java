@@ -44,11 +44,11 @@ class DepotCliTest {
     }
   }
 
-  private static Result run(String... args) {
+  static Result run(String... args) {
     return runWithInput(new byte[0], args);
   }
 
-  private static Result runWithInput(byte[] stdin, String... args) {
+  static Result runWithInput(byte[] stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = DepotCli.run(new ByteArrayInputStream(stdin), out, err, args);
