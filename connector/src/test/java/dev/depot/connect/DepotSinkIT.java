@@ -8,8 +8,12 @@ import static dev.depot.connect.ConnectSupport.storedCount;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.ws.rs.core.Response;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Map;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
@@ -63,6 +67,31 @@ class DepotSinkIT {
     for (String topic : new String[] {"alpha", "beta", "gamma"}) {
       assertExactlyOnce(depot, topic, 3, 400);
     }
+    // The task's metrics reach the worker's JMX through pluginMetrics().
+    assertThat(metricSum("depot-sink", "records-written-total")).isEqualTo(3600);
+    assertThat(metricSum("depot-sink", "syncs-total")).isPositive();
+    assertThat(metricSum("depot-sink", "last-synced-offset")).isEqualTo(9 * 399);
+  }
+
+  /** Sums an attribute over the MBeans the worker registered for a connector's task plugins. */
+  private static double metricSum(String connector, String attribute) throws Exception {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    double sum = 0;
+    int found = 0;
+    for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:*"), null)) {
+      if (!name.getCanonicalName().contains(connector)) {
+        continue;
+      }
+      for (MBeanAttributeInfo info : server.getMBeanInfo(name).getAttributes()) {
+        if (info.getName().equals(attribute)) {
+
+          sum += ((Number) server.getAttribute(name, attribute)).doubleValue();
+          found++;
+        }
+      }
+    }
+    assertThat(found).as("MBeans with %s for %s", attribute, connector).isPositive();
+    return sum;
   }
 
   @Test

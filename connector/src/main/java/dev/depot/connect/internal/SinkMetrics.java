@@ -1,6 +1,7 @@
 package dev.depot.connect.internal;
 
 import java.util.LinkedHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -19,6 +20,9 @@ import org.apache.kafka.common.metrics.stats.Rate;
  * metrics too (an older worker), then records nothing.
  */
 public final class SinkMetrics implements AutoCloseable {
+  /** Sensor names are global in the worker's registry: each task's get their own suffix. */
+  private static final AtomicLong INSTANCES = new AtomicLong();
+
   private final PluginMetrics metrics;
   private final Sensor records;
   private final Sensor bytes;
@@ -32,21 +36,22 @@ public final class SinkMetrics implements AutoCloseable {
       records = bytes = syncs = skipped = reported = null;
       return;
     }
-    records = metrics.addSensor("depot-records-written");
+    String suffix = "-" + INSTANCES.incrementAndGet();
+    records = metrics.addSensor("depot-records-written" + suffix);
     records.add(
         name("records-written-total", "Records stored in the depot."), new CumulativeCount());
     records.add(name("records-written-rate", "Records stored per second."), new Rate());
-    bytes = metrics.addSensor("depot-bytes-written");
+    bytes = metrics.addSensor("depot-bytes-written" + suffix);
     bytes.add(name("bytes-written-total", "Item bytes stored in the depot."), new CumulativeSum());
-    syncs = metrics.addSensor("depot-syncs");
+    syncs = metrics.addSensor("depot-syncs" + suffix);
     syncs.add(name("syncs-total", "fsyncs of partition queues."), new CumulativeCount());
     syncs.add(name("sync-latency-avg", "Average time of a queue sync, ms."), new Avg());
     syncs.add(name("sync-latency-max", "Longest queue sync, ms."), new Max());
-    skipped = metrics.addSensor("depot-records-skipped");
+    skipped = metrics.addSensor("depot-records-skipped" + suffix);
     skipped.add(
         name("records-skipped-total", "Records delivered again that the depot already held."),
         new CumulativeCount());
-    reported = metrics.addSensor("depot-records-reported");
+    reported = metrics.addSensor("depot-records-reported" + suffix);
     reported.add(
         name("records-reported-total", "Records sent to the dead letter queue."),
         new CumulativeCount());
