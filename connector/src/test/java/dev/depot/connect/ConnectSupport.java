@@ -21,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -29,7 +31,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 
 /** Shared helpers of the connector's integration tests: a real broker and Connect workers. */
@@ -89,16 +93,53 @@ final class ConnectSupport {
     return connect.kafka().createProducer(Map.of("acks", "all", "linger.ms", "5"));
   }
 
-  /** Sends {@code count} records to each partition: key "p-i", value "topic/p/i", in order. */
+  /**
+   * Sends {@code count} records to each partition: key "p-i", value "topic/p/i", in order, and
+   * fails unless every one was written.
+   */
   static void produce(
       KafkaProducer<byte[], byte[]> producer, String topic, int partitions, int from, int count) {
+    List<Future<RecordMetadata>> sends = new ArrayList<>();
     for (int i = from; i < from + count; i++) {
       for (int p = 0; p < partitions; p++) {
-        producer.send(
-            new ProducerRecord<>(topic, p, utf8(p + "-" + i), utf8(topic + "/" + p + "/" + i)));
+        sends.add(
+            producer.send(
+                new ProducerRecord<>(
+                    topic, p, utf8(p + "-" + i), utf8(topic + "/" + p + "/" + i))));
       }
     }
     producer.flush();
+    for (Future<RecordMetadata> send : sends) {
+      try {
+        send.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError("could not produce to " + topic + ": " + e, e);
+      }
+    }
+  }
+
+  /**
+   * Creates a topic and waits until every partition has a leader: producing into a partition whose
+   * leader is still being elected can leave an idempotent producer retrying a batch forever.
+   */
+  static void createTopic(EmbeddedConnectCluster connect, String topic, int partitions) {
+    connect.kafka().createTopic(topic, partitions);
+    await(
+        "leaders for " + topic,
+        () -> {
+          try (Admin admin = connect.kafka().createAdminClient()) {
+            return admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get()
+                .get(topic)
+                .partitions()
+                .stream()
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+          } catch (Exception e) {
+            return false;
+          }
+        });
   }
 
   static byte[] utf8(String s) {
@@ -170,7 +211,7 @@ final class ConnectSupport {
         () -> {
           String status;
           try {
-            status = String.valueOf(connect.connectorStatus(name));
+            status = describe(connect.connectorStatus(name));
           } catch (RuntimeException e) {
             status = "unknown (" + e + ")";
           }
@@ -203,6 +244,19 @@ final class ConnectSupport {
             return false;
           }
         });
+  }
+
+  /** The connector's and its tasks' states, and the first line of any task's failure. */
+  static String describe(ConnectorStateInfo info) {
+    StringBuilder out = new StringBuilder("connector " + info.connector().state());
+    for (ConnectorStateInfo.TaskState task : info.tasks()) {
+      out.append(", task ").append(task.id()).append(' ').append(task.state());
+      out.append(" on ").append(task.workerId());
+      if (task.trace() != null) {
+        out.append(" (").append(task.trace().lines().findFirst().orElse("")).append(')');
+      }
+    }
+    return out.toString();
   }
 
   static void await(String what, BooleanSupplier condition) {

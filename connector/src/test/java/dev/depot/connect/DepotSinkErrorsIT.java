@@ -56,7 +56,7 @@ class DepotSinkErrorsIT {
   }
 
   private void sendWithTombstone(String topic) {
-    connect.kafka().createTopic(topic, 1);
+    ConnectSupport.createTopic(connect, topic, 1);
     try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
       producer.send(new ProducerRecord<>(topic, 0, utf8("a"), utf8("first")));
       producer.send(new ProducerRecord<>(topic, 0, utf8("a"), null));
@@ -102,7 +102,7 @@ class DepotSinkErrorsIT {
   @Test
   void aRecordTooLargeForASegmentGoesToTheDeadLetterQueueOrFailsTheTask() throws Exception {
     for (String topic : new String[] {"large-dlq", "large-fail"}) {
-      connect.kafka().createTopic(topic, 1);
+      ConnectSupport.createTopic(connect, topic, 1);
       try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
         producer.send(new ProducerRecord<>(topic, 0, utf8("k"), utf8("small")));
         producer.send(new ProducerRecord<>(topic, 0, utf8("k"), new byte[6000]));

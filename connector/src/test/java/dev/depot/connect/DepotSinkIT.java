@@ -43,7 +43,7 @@ class DepotSinkIT {
   @Test
   void everyOffsetOfEveryPartitionLandsExactlyOnceInOrder() throws Exception {
     for (String topic : new String[] {"alpha", "beta", "gamma"}) {
-      connect.kafka().createTopic(topic, 3);
+      ConnectSupport.createTopic(connect, topic, 3);
     }
     try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
       for (String topic : new String[] {"alpha", "beta", "gamma"}) {
@@ -96,7 +96,7 @@ class DepotSinkIT {
 
   @Test
   void restartingTheTaskTheConnectorAndTheWorkerMidStreamKeepsExactlyOnce() throws Exception {
-    connect.kafka().createTopic("events", 4);
+    ConnectSupport.createTopic(connect, "events", 4);
     Map<String, String> config =
         ConnectSupport.sampleConfig(
             Map.of("topics", "events", "depot.path", depot.toString(), "tasks.max", "2"));

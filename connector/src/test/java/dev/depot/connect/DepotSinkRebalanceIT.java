@@ -38,7 +38,7 @@ class DepotSinkRebalanceIT {
 
   @Test
   void aRebalanceMidStreamKeepsExactlyOnce() throws Exception {
-    connect.kafka().createTopic("moving", 6);
+    ConnectSupport.createTopic(connect, "moving", 6);
     connect.configureConnector(
         "sink",
         ConnectSupport.sampleConfig(

@@ -64,7 +64,7 @@ class PluginZipIT {
       assertThat(ours.get("version").asText()).isEqualTo(System.getProperty("depot.version"));
       assertThat(ours.get("type").asText()).isEqualTo("sink");
 
-      connect.kafka().createTopic("zipped", 2);
+      ConnectSupport.createTopic(connect, "zipped", 2);
       try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
         produce(producer, "zipped", 2, 0, 200);
       }

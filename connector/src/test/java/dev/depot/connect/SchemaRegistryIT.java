@@ -121,7 +121,7 @@ class SchemaRegistryIT {
   @Test
   void avroValuesThroughTheWorkerConverterAreStoredAsConfluentWireFormatOfTheProducedRecords()
       throws Exception {
-    connect.kafka().createTopic(TOPIC, PARTITIONS);
+    ConnectSupport.createTopic(connect, TOPIC, PARTITIONS);
     List<List<GenericRecord>> produced = produceReadings();
     assertTopicHoldsConfluentWireFormat();
 
