@@ -85,55 +85,17 @@ class DepotSinkTaskTest {
     return out;
   }
 
-  private List<DepotRecord> stored() {
-    List<DepotRecord> out = new ArrayList<>();
+  /** A record copied out of the queue. */
+  private record Stored(long tag, boolean complete, byte[] item) {}
+
+  private List<Stored> stored() {
+    List<Stored> out = new ArrayList<>();
     try (DepotQueue queue =
             DepotQueue.builder(dir.resolve("readings").resolve("2")).readOnly(true).build();
         DepotCursor cursor = queue.stream()) {
       DepotRecord r;
       while ((r = cursor.next()) != null) {
-        long id = r.id();
-        long tag = r.tag();
-        boolean complete = r.complete();
-        byte[] item = r.item();
-        out.add(
-            new DepotRecord() {
-              @Override
-              public long id() {
-                return id;
-              }
-
-              @Override
-              public long tag() {
-                return tag;
-              }
-
-              @Override
-              public boolean complete() {
-                return complete;
-              }
-
-              @Override
-              public int length() {
-                return item.length;
-              }
-
-              @Override
-              public byte[] item() {
-                return item;
-              }
-
-              @Override
-              public int copyTo(byte[] destination, int offset) {
-                System.arraycopy(item, 0, destination, offset, item.length);
-                return item.length;
-              }
-
-              @Override
-              public java.nio.ByteBuffer buffer() {
-                return java.nio.ByteBuffer.wrap(item).asReadOnlyBuffer();
-              }
-            });
+        out.add(new Stored(r.tag(), r.complete(), r.item()));
       }
     }
     return out;
@@ -153,10 +115,10 @@ class DepotSinkTaskTest {
     task.stop();
     started.clear();
 
-    List<DepotRecord> stored = stored();
+    List<Stored> stored = stored();
     assertThat(stored).hasSize(5);
     for (int i = 0; i < 5; i++) {
-      DepotRecord r = stored.get(i);
+      Stored r = stored.get(i);
       assertThat(r.tag()).isEqualTo(i);
       DepotEnvelope e = EnvelopeCodec.decode(r.item());
       assertThat(e.topic()).isEqualTo("readings");
@@ -188,7 +150,7 @@ class DepotSinkTaskTest {
     second.stop();
     started.clear();
     assertThat(stored())
-        .extracting(DepotRecord::tag)
+        .extracting(Stored::tag)
         .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L);
   }
 
@@ -208,9 +170,9 @@ class DepotSinkTaskTest {
     second.put(records(2, 4));
     second.stop();
     started.clear();
-    List<DepotRecord> stored = stored();
-    assertThat(stored.stream().filter(DepotRecord::complete))
-        .extracting(DepotRecord::tag)
+    List<Stored> stored = stored();
+    assertThat(stored.stream().filter(Stored::complete))
+        .extracting(Stored::tag)
         .containsExactly(0L, 1L, 2L, 3L);
     assertThat(stored.stream().filter(r -> !r.complete())).hasSize(1);
   }
@@ -221,8 +183,8 @@ class DepotSinkTaskTest {
     task.put(List.of(record(7, "seven"), record(8, null)));
     task.stop();
     started.clear();
-    List<DepotRecord> stored = stored();
-    assertThat(stored).extracting(DepotRecord::tag).containsExactly(7L, 8L);
+    List<Stored> stored = stored();
+    assertThat(stored).extracting(Stored::tag).containsExactly(7L, 8L);
     assertThat(stored.get(0).item()).isEqualTo("seven".getBytes(StandardCharsets.UTF_8));
     assertThat(stored.get(1).item()).isEmpty(); // a tombstone, written
     assertThat(dir.resolve("readings/2/depot.format")).hasContent("value");
@@ -240,7 +202,7 @@ class DepotSinkTaskTest {
     assertThat(ignore.preCommit(consumed(3))).isEqualTo(consumed(3));
     ignore.stop();
     started.clear();
-    assertThat(stored()).extracting(DepotRecord::tag).containsExactly(0L, 2L);
+    assertThat(stored()).extracting(Stored::tag).containsExactly(0L, 2L);
 
     DepotSinkTask fail = task(new TestContext(props("behavior.on.null.values", "fail")));
     assertThatThrownBy(() -> fail.put(List.of(record(3, null))))
@@ -278,7 +240,7 @@ class DepotSinkTaskTest {
     assertThat(tolerant.preCommit(consumed(3))).isEqualTo(consumed(3));
     tolerant.stop();
     started.clear();
-    assertThat(stored()).extracting(DepotRecord::tag).containsExactly(0L, 2L);
+    assertThat(stored()).extracting(Stored::tag).containsExactly(0L, 2L);
   }
 
   @Test

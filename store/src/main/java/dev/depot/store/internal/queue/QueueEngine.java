@@ -14,6 +14,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.DirectoryLock;
+import dev.depot.store.internal.FileNames;
 import dev.depot.store.internal.FileSync;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotIds;
@@ -852,7 +853,7 @@ public final class QueueEngine implements DepotQueue {
                 + dir
                 + " is being appended to; only full segments can be rewritten");
       }
-      Path temp = dir.resolve(String.format("%010d%s", segment, SegmentFormat.REWRITE_SUFFIX));
+      Path temp = dir.resolve(FileNames.of(segment, 10, SegmentFormat.REWRITE_SUFFIX));
       try {
         long size = writeRewritten(segment, source, temp, rewriter);
         Files.move(

@@ -1,6 +1,7 @@
 package dev.depot.store.internal.queue;
 
 import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.internal.FileNames;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -98,22 +99,12 @@ public final class SegmentFormat {
 
   /** The file name of a segment: its number zero-padded to ten digits, then {@code .seg}. */
   public static String fileName(int segment) {
-    return String.format("%010d%s", segment, SEGMENT_SUFFIX);
+    return FileNames.of(segment, 10, SEGMENT_SUFFIX);
   }
 
   /** The segment number a file name denotes, or -1 when the name is not a segment file name. */
   public static int parseFileName(String name) {
-    if (name.length() != 10 + SEGMENT_SUFFIX.length() || !name.endsWith(SEGMENT_SUFFIX)) {
-      return -1;
-    }
-    long n = 0;
-    for (int i = 0; i < 10; i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      n = n * 10 + (c - '0');
-    }
+    long n = FileNames.parse(name, 10, SEGMENT_SUFFIX);
     return n > MAX_SEGMENT_NUMBER ? -1 : (int) n;
   }
 

@@ -3,6 +3,7 @@ package dev.depot.store.internal.timekey;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.internal.FileNames;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -86,23 +87,12 @@ final class SegmentFile {
   private SegmentFile() {}
 
   static String fileName(long startMicros) {
-    return String.format("%019d%s", startMicros, SUFFIX);
+    return FileNames.of(startMicros, 19, SUFFIX);
   }
 
   /** The segment start a file name denotes, or -1. */
   static long parseFileName(String name) {
-    if (name.length() != 19 + SUFFIX.length() || !name.endsWith(SUFFIX)) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = 0; i < 19; i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
+    return FileNames.parse(name, 19, SUFFIX);
   }
 
   /** What a header says. */
