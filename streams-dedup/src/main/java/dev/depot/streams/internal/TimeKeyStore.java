@@ -1,0 +1,353 @@
+package dev.depot.streams.internal;
+
+import dev.depot.store.DepotException;
+import dev.depot.store.timekey.TimeKey;
+import dev.depot.store.timekey.TimeKeyStats;
+import dev.depot.store.timekey.TimeKeyStreamSet;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.ProcessorStateException;
+import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A persistent Kafka Streams store over a {@link TimeKeyStreamSet}, seen by Streams as a {@code
+ * KeyValueStore<Bytes, byte[]>} whose keys are 16-byte {@link TimeKey#toBytes() time keys} and
+ * whose values are ignored (a present key reads back as an empty array). Streams wraps it in its
+ * change-logging and metering layers; {@link #putIfAbsent} is the dedup operation.
+ *
+ * <h2>Files and offsets</h2>
+ *
+ * The set lives under {@code stateDir()/name()/set/}. The store manages its changelog offsets
+ * (KIP-1035): {@link #commit} checkpoints the set, then writes the offsets to {@code
+ * changelog.offsets} (beside, fsync, rename), so the offsets never run ahead of the data; data
+ * ahead of the offsets is harmless, as replaying inserts is idempotent. A file {@code .open} exists
+ * while the store is open: found on {@link #init}, it means the last run did not close cleanly and
+ * its data may hold inserts that were never committed, so {@link #committedOffset} answers null.
+ * Streams then restores the changelog from its start, and under {@code exactly_once_v2} wipes the
+ * store first (it treats a non-empty store without offsets as corrupted), so the store holds only
+ * committed keys.
+ *
+ * <p>Not a general key-value store: deletes, range scans and interactive queries are not supported
+ * (keys leave by retention only).
+ */
+public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
+  static final byte[] PRESENT = new byte[0];
+  static final String OFFSETS_FILE = "changelog.offsets";
+  static final String OPEN_MARKER = ".open";
+
+  private final String name;
+  private final Duration segmentInterval;
+  private final long memoryLimit;
+  private final Duration retention;
+
+  private Path dir;
+  private TimeKeyStreamSet set;
+  private StateStoreContext context;
+  private Map<TopicPartition, Long> committed = new HashMap<>();
+  private Position position = Position.emptyPosition();
+  private volatile boolean open;
+
+  // single-key insert without allocation (stream threads use a store from one thread at a time)
+  private final long[] micros = new long[1];
+  private final long[] ids = new long[1];
+  private final boolean[] isNew = new boolean[1];
+
+  TimeKeyStore(String name, Duration segmentInterval, long memoryLimit, Duration retention) {
+    this.name = name;
+    this.segmentInterval = segmentInterval;
+    this.memoryLimit = memoryLimit;
+    this.retention = retention;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    this.context = context;
+    this.dir = context.stateDir().toPath().resolve(name);
+    try {
+      Files.createDirectories(dir);
+      boolean uncleanShutdown = Files.exists(dir.resolve(OPEN_MARKER));
+      committed = uncleanShutdown ? new HashMap<>() : readOffsets(dir.resolve(OFFSETS_FILE));
+      TimeKeyStreamSet.Builder builder =
+          TimeKeyStreamSet.builder().directory(dir.resolve("set")).memoryLimit(memoryLimit);
+      if (segmentInterval != null) {
+        builder.segmentInterval(segmentInterval);
+      }
+      if (retention != null) {
+        builder.retention(retention);
+      }
+      set = builder.build();
+      Files.writeString(dir.resolve(OPEN_MARKER), "open\n", StandardCharsets.UTF_8);
+      fsync(dir.resolve(OPEN_MARKER));
+      fsync(dir);
+    } catch (IOException | DepotException e) {
+      throw new ProcessorStateException("cannot open time-key store " + name + " in " + dir, e);
+    }
+    context.register(root, (BatchingStateRestoreCallback) this::restore);
+    open = true;
+  }
+
+  /** Inserts the keys of a batch of changelog records (the values carry nothing). */
+  private void restore(Collection<KeyValue<byte[], byte[]>> records) {
+    int n = records.size();
+    long[] batchMicros = new long[n];
+    long[] batchIds = new long[n];
+    int i = 0;
+    for (KeyValue<byte[], byte[]> record : records) {
+      TimeKey key = decode(record.key);
+      batchMicros[i] = key.micros();
+      batchIds[i++] = key.id();
+    }
+    set.insert(batchMicros, batchIds, 0, n, new boolean[n]);
+  }
+
+  private TimeKey decode(byte[] key) {
+    if (key == null || key.length != TimeKey.BYTES) {
+      throw new ProcessorStateException(
+          "store "
+              + name
+              + " holds time keys of 16 bytes; got "
+              + (key == null ? "null" : key.length + " bytes"));
+    }
+    return TimeKey.fromBytes(key);
+  }
+
+  /** Inserts; returns whether the key was new. */
+  boolean insert(Bytes key) {
+    byte[] raw = key.get();
+    if (raw.length != TimeKey.BYTES) {
+      throw new IllegalArgumentException(
+          "store " + name + " takes 16-byte time keys, got " + raw.length + " bytes");
+    }
+    micros[0] = readLong(raw, 0);
+    ids[0] = readLong(raw, 8);
+    set.insert(micros, ids, 0, 1, isNew);
+    if (isNew[0]) {
+      trackPosition();
+    }
+    return isNew[0];
+  }
+
+  private void trackPosition() {
+    if (context == null) {
+      return;
+    }
+    java.util.Optional<RecordMetadata> meta = context.recordMetadata();
+    if (meta.isPresent() && meta.get().topic() != null) {
+      position =
+          position.withComponent(meta.get().topic(), meta.get().partition(), meta.get().offset());
+    }
+  }
+
+  private static long readLong(byte[] b, int at) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (b[at + i] & 0xFF);
+    }
+    return v;
+  }
+
+  @Override
+  public byte[] putIfAbsent(Bytes key, byte[] value) {
+    return insert(key) ? null : PRESENT;
+  }
+
+  @Override
+  public void put(Bytes key, byte[] value) {
+    if (value == null) {
+      throw new UnsupportedOperationException(
+          "time-key store " + name + " cannot delete keys; they leave by retention");
+    }
+    insert(key);
+  }
+
+  @Override
+  public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
+    for (KeyValue<Bytes, byte[]> entry : entries) {
+      put(entry.key, entry.value);
+    }
+  }
+
+  @Override
+  public byte[] delete(Bytes key) {
+    throw new UnsupportedOperationException(
+        "time-key store " + name + " cannot delete keys; they leave by retention");
+  }
+
+  @Override
+  public byte[] get(Bytes key) {
+    byte[] raw = key.get();
+    if (raw.length != TimeKey.BYTES) {
+      return null;
+    }
+    return set.contains(TimeKey.fromBytes(raw)) ? PRESENT : null;
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
+    throw unsupported("range");
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> all() {
+    throw unsupported("all");
+  }
+
+  private UnsupportedOperationException unsupported(String what) {
+    return new UnsupportedOperationException(
+        "time-key store " + name + " does not support " + what);
+  }
+
+  @Override
+  public long approximateNumEntries() {
+    return set.stats().keys();
+  }
+
+  /** The set's figures, for metrics. */
+  public TimeKeyStats stats() {
+    return set.stats();
+  }
+
+  @Override
+  public void commit(Map<TopicPartition, Long> changelogOffsets) {
+    try {
+      set.checkpoint();
+      if (!changelogOffsets.isEmpty()) {
+        committed.putAll(changelogOffsets);
+        writeOffsets(dir, committed);
+      }
+    } catch (IOException | DepotException e) {
+      throw new ProcessorStateException("cannot commit time-key store " + name + " in " + dir, e);
+    }
+  }
+
+  @Override
+  @SuppressWarnings("deprecation")
+  public void flush() {
+    commit(Map.of());
+  }
+
+  @Override
+  public Long committedOffset(TopicPartition partition) {
+    return committed.get(partition);
+  }
+
+  @Override
+  @SuppressWarnings("deprecation") // deprecated in 4.3 on the way to every store managing offsets
+  public boolean managesOffsets() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    if (!open) {
+      return;
+    }
+    open = false;
+    try {
+      set.close();
+      Files.deleteIfExists(dir.resolve(OPEN_MARKER)); // a clean close
+    } catch (IOException | DepotException e) {
+      throw new ProcessorStateException("cannot close time-key store " + name + " in " + dir, e);
+    }
+  }
+
+  @Override
+  public boolean persistent() {
+    return true;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public Position getPosition() {
+    return position;
+  }
+
+  @Override
+  public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    return QueryResult.forUnknownQueryType(query, this);
+  }
+
+  // ---- the offsets file: Java properties "topic-partition=offset", written atomically ----
+
+  private static Map<TopicPartition, Long> readOffsets(Path file) throws IOException {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return out;
+    }
+    Properties props = new Properties();
+    props.load(new java.io.StringReader(text));
+    for (String key : props.stringPropertyNames()) {
+      int dash = key.lastIndexOf('-');
+      try {
+        out.put(
+            new TopicPartition(key.substring(0, dash), Integer.parseInt(key.substring(dash + 1))),
+            Long.parseLong(props.getProperty(key).trim()));
+      } catch (RuntimeException e) {
+        throw new IOException("cannot read " + file + ": bad line " + key, e);
+      }
+    }
+    return out;
+  }
+
+  private static void writeOffsets(Path dir, Map<TopicPartition, Long> offsets) throws IOException {
+    StringBuilder text =
+        new StringBuilder("# changelog offsets the time-key set holds, per partition\n");
+    offsets.entrySet().stream()
+        .sorted(Comparator.comparing(e -> e.getKey().toString()))
+        .forEach(e -> text.append(e.getKey()).append('=').append(e.getValue()).append('\n'));
+    Path temp = dir.resolve(OFFSETS_FILE + ".tmp");
+    Files.writeString(temp, text, StandardCharsets.UTF_8);
+    fsync(temp);
+    Files.move(
+        temp,
+        dir.resolve(OFFSETS_FILE),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    fsync(dir);
+  }
+
+  /** fsyncs a file or a directory (making a creation or rename in it durable). */
+  private static void fsync(Path path) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+}
