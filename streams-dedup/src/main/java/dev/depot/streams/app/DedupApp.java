@@ -113,7 +113,9 @@ public final class DedupApp {
     TimeKeyStoreBuilder store =
         DedupStores.timeKeySet(config.getString(DedupAppConfig.STORE_NAME))
             .segmentInterval(Duration.ofMillis(config.getLong(DedupAppConfig.SEGMENT_INTERVAL_MS)))
-            .memoryLimit(config.getLong(DedupAppConfig.MEMORY_LIMIT_BYTES));
+            .memoryLimit(config.getLong(DedupAppConfig.MEMORY_LIMIT_BYTES))
+            .checkpointInterval(
+                Duration.ofMillis(config.getLong(DedupAppConfig.CHECKPOINT_INTERVAL_MS)));
     long retention = config.getLong(DedupAppConfig.RETENTION_MS);
     if (retention > 0) {
       store.retention(Duration.ofMillis(retention));

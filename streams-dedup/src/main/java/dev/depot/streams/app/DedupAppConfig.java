@@ -26,6 +26,7 @@ public final class DedupAppConfig extends AbstractConfig {
   public static final String SEGMENT_INTERVAL_MS = "dedup.segment.interval.ms";
   public static final String MEMORY_LIMIT_BYTES = "dedup.memory.limit.bytes";
   public static final String RETENTION_MS = "dedup.retention.ms";
+  public static final String CHECKPOINT_INTERVAL_MS = "dedup.checkpoint.interval.ms";
   public static final String BAD_RECORDS = "dedup.bad.records";
 
   static final ConfigDef CONFIG_DEF =
@@ -110,6 +111,15 @@ public final class DedupAppConfig extends AbstractConfig {
               Range.atLeast(-1L),
               Importance.MEDIUM,
               "How long a reading is remembered behind the newest one; -1 forever.")
+          .define(
+              CHECKPOINT_INTERVAL_MS,
+              Type.LONG,
+              60_000L,
+              Range.atLeast(0L),
+              Importance.LOW,
+              "Under at_least_once, how often each store writes its changed segments and changelog"
+                  + " offsets to disk; a crash replays the changelog written since. Under"
+                  + " exactly_once_v2 stores checkpoint on a clean close only.")
           .define(
               BAD_RECORDS,
               Type.STRING,

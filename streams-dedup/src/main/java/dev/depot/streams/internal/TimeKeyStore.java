@@ -22,6 +22,7 @@ import java.util.Properties;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
 import org.apache.kafka.streams.processor.StateStore;
@@ -34,6 +35,8 @@ import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A persistent Kafka Streams store over a {@link TimeKeyStreamSet}, seen by Streams as a {@code
@@ -41,22 +44,35 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * whose values are ignored (a present key reads back as an empty array). Streams wraps it in its
  * change-logging and metering layers; {@link #putIfAbsent} is the dedup operation.
  *
- * <h2>Files and offsets</h2>
+ * <h2>Files, offsets and checkpoints</h2>
  *
  * The set lives under {@code stateDir()/name()/set/}. The store manages its changelog offsets
- * (KIP-1035): {@link #commit} checkpoints the set, then writes the offsets to {@code
- * changelog.offsets} (beside, fsync, rename), so the offsets never run ahead of the data; data
- * ahead of the offsets is harmless, as replaying inserts is idempotent. A file {@code .open} exists
- * while the store is open: found on {@link #init}, it means the last run did not close cleanly and
- * its data may hold inserts that were never committed, so {@link #committedOffset} answers null.
- * Streams then restores the changelog from its start, and under {@code exactly_once_v2} wipes the
- * store first (it treats a non-empty store without offsets as corrupted), so the store holds only
- * committed keys.
+ * (KIP-1035). Streams calls {@link #commit} on every task commit (each {@code commit.interval.ms},
+ * 100 ms by default under exactly-once); the store notes the offsets and writes a
+ * <em>checkpoint</em> only when one is due, because a checkpoint writes every changed segment in
+ * full. A checkpoint writes the set's changed segments, then the offsets to {@code
+ * changelog.offsets} (beside, fsync, rename), so the offsets on disk never run ahead of the data;
+ * data ahead of the offsets is harmless, as replaying inserts is idempotent.
+ *
+ * <ul>
+ *   <li>{@code at_least_once}: a checkpoint is due once {@code checkpointInterval} has passed since
+ *       the last. After a crash the store reopens with the last checkpoint's offsets and Streams
+ *       replays the changelog from there.
+ *   <li>{@code exactly_once_v2}: no checkpoint while running. The data may hold inserts of a
+ *       transaction that later aborts, and a store trusted after a crash would then drop the
+ *       records of the retried transaction. A file {@code .open} exists while the store is open;
+ *       found on {@link #init}, it means the last run did not close cleanly, so {@link
+ *       #committedOffset} answers null and Streams wipes the store and restores it from the
+ *       changelog (as it does for its own RocksDB stores under exactly-once).
+ *   <li>A clean {@link #close} always checkpoints with the offsets of the last commit and removes
+ *       {@code .open}: the next start restores nothing.
+ * </ul>
  *
  * <p>Not a general key-value store: deletes, range scans and interactive queries are not supported
  * (keys leave by retention only).
  */
 public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
+  private static final Logger LOG = LoggerFactory.getLogger(TimeKeyStore.class);
   static final byte[] PRESENT = new byte[0];
   static final String OFFSETS_FILE = "changelog.offsets";
   static final String OPEN_MARKER = ".open";
@@ -65,8 +81,14 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   private final Duration segmentInterval;
   private final long memoryLimit;
   private final Duration retention;
+  private final long checkpointIntervalNanos;
 
   private Path dir;
+  private boolean exactlyOnce;
+  private long lastCheckpointNanos;
+  private boolean insertedSinceCommit;
+  private final Map<TopicPartition, Long> pending = new HashMap<>();
+  private StoreMetrics metrics;
   private TimeKeyStreamSet set;
   private StateStoreContext context;
   private Map<TopicPartition, Long> committed = new HashMap<>();
@@ -78,11 +100,17 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   private final long[] ids = new long[1];
   private final boolean[] isNew = new boolean[1];
 
-  TimeKeyStore(String name, Duration segmentInterval, long memoryLimit, Duration retention) {
+  TimeKeyStore(
+      String name,
+      Duration segmentInterval,
+      long memoryLimit,
+      Duration retention,
+      Duration checkpointInterval) {
     this.name = name;
     this.segmentInterval = segmentInterval;
     this.memoryLimit = memoryLimit;
     this.retention = retention;
+    this.checkpointIntervalNanos = checkpointInterval.toNanos();
   }
 
   @Override
@@ -96,8 +124,20 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     this.dir = context.stateDir().toPath().resolve(name);
     try {
       Files.createDirectories(dir);
+      exactlyOnce =
+          StreamsConfig.EXACTLY_ONCE_V2.equals(
+              String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
       boolean uncleanShutdown = Files.exists(dir.resolve(OPEN_MARKER));
-      committed = uncleanShutdown ? new HashMap<>() : readOffsets(dir.resolve(OFFSETS_FILE));
+      if (uncleanShutdown && exactlyOnce) {
+        LOG.warn(
+            "time-key store {} in {} was not closed cleanly; under exactly-once it reports no"
+                + " offsets, so Streams wipes it and restores it from the changelog",
+            name,
+            dir);
+        committed = new HashMap<>();
+      } else {
+        committed = readOffsets(dir.resolve(OFFSETS_FILE));
+      }
       TimeKeyStreamSet.Builder builder =
           TimeKeyStreamSet.builder().directory(dir.resolve("set")).memoryLimit(memoryLimit);
       if (segmentInterval != null) {
@@ -114,6 +154,8 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
       throw new ProcessorStateException("cannot open time-key store " + name + " in " + dir, e);
     }
     context.register(root, (BatchingStateRestoreCallback) this::restore);
+    lastCheckpointNanos = System.nanoTime();
+    metrics = StoreMetrics.register(context, name, this::stats, memoryLimit);
     open = true;
   }
 
@@ -153,6 +195,7 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     ids[0] = readLong(raw, 8);
     set.insert(micros, ids, 0, 1, isNew);
     if (isNew[0]) {
+      insertedSinceCommit = true;
       trackPosition();
     }
     return isNew[0];
@@ -238,16 +281,32 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     return set.stats();
   }
 
+  /**
+   * Notes the offsets the data now reaches; writes a checkpoint when one is due (see the class
+   * comment).
+   */
   @Override
   public void commit(Map<TopicPartition, Long> changelogOffsets) {
+    pending.putAll(changelogOffsets);
+    insertedSinceCommit = false;
+    if (!exactlyOnce && System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
+      checkpoint();
+    }
+  }
+
+  /** Writes the changed segments, then the offsets they reach. */
+  private void checkpoint() {
     try {
       set.checkpoint();
-      if (!changelogOffsets.isEmpty()) {
-        committed.putAll(changelogOffsets);
+      if (!pending.isEmpty()) {
+        committed.putAll(pending);
+        pending.clear();
         writeOffsets(dir, committed);
       }
+      lastCheckpointNanos = System.nanoTime();
     } catch (IOException | DepotException e) {
-      throw new ProcessorStateException("cannot commit time-key store " + name + " in " + dir, e);
+      throw new ProcessorStateException(
+          "cannot checkpoint time-key store " + name + " in " + dir, e);
     }
   }
 
@@ -268,15 +327,30 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     return true;
   }
 
+  /**
+   * Closes the set. Checkpoints first, unless this is exactly-once and keys were inserted after the
+   * last commit (a close without commit, after an error): those keys may belong to an aborted
+   * transaction, so the {@code .open} marker stays and the next start restores from the changelog.
+   */
   @Override
   public void close() {
     if (!open) {
       return;
     }
     open = false;
+    if (metrics != null) {
+      metrics.remove();
+    }
+    boolean clean = !(exactlyOnce && insertedSinceCommit);
     try {
+      if (clean) {
+        checkpoint();
+      }
       set.close();
-      Files.deleteIfExists(dir.resolve(OPEN_MARKER)); // a clean close
+      if (clean) {
+        Files.deleteIfExists(dir.resolve(OPEN_MARKER));
+        fsync(dir);
+      }
     } catch (IOException | DepotException e) {
       throw new ProcessorStateException("cannot close time-key store " + name + " in " + dir, e);
     }

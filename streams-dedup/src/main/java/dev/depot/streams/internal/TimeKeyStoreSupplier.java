@@ -7,21 +7,30 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Supplies {@link TimeKeyStore}s with fixed options; Streams wraps them in its own layers. */
 public final class TimeKeyStoreSupplier implements KeyValueBytesStoreSupplier {
+  static final String METRICS_SCOPE = "timekey";
+
   private final String name;
   private final Duration segmentInterval;
   private final long memoryLimit;
   private final Duration retention;
+  private final Duration checkpointInterval;
 
   /**
    * @param segmentInterval null for the set's default (or the interval its directory has)
    * @param retention null for unlimited
+   * @param checkpointInterval how often the store writes a checkpoint under at-least-once
    */
   public TimeKeyStoreSupplier(
-      String name, Duration segmentInterval, long memoryLimit, Duration retention) {
+      String name,
+      Duration segmentInterval,
+      long memoryLimit,
+      Duration retention,
+      Duration checkpointInterval) {
     this.name = name;
     this.segmentInterval = segmentInterval;
     this.memoryLimit = memoryLimit;
     this.retention = retention;
+    this.checkpointInterval = checkpointInterval;
   }
 
   @Override
@@ -31,11 +40,11 @@ public final class TimeKeyStoreSupplier implements KeyValueBytesStoreSupplier {
 
   @Override
   public KeyValueStore<Bytes, byte[]> get() {
-    return new TimeKeyStore(name, segmentInterval, memoryLimit, retention);
+    return new TimeKeyStore(name, segmentInterval, memoryLimit, retention, checkpointInterval);
   }
 
   @Override
   public String metricsScope() {
-    return "timekey";
+    return METRICS_SCOPE;
   }
 }

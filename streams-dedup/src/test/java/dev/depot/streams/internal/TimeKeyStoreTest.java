@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.store.timekey.TimeKey;
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
@@ -40,6 +44,7 @@ class TimeKeyStoreTest {
   @TempDir Path stateDir;
   private final List<TimeKeyStore> opened = new ArrayList<>();
   private StateRestoreCallback restoreCallback;
+  private StateStoreContext context;
 
   @AfterEach
   void closeAll() {
@@ -47,13 +52,42 @@ class TimeKeyStoreTest {
   }
 
   private TimeKeyStore open() {
-    TimeKeyStore store = new TimeKeyStore("dedup", Duration.ofMinutes(10), 1 << 20, null);
+    return open(stateDir, "at_least_once", Duration.ofHours(1));
+  }
+
+  private TimeKeyStore open(Path dir, String guarantee, Duration checkpointInterval) {
+    TimeKeyStore store =
+        new TimeKeyStore("dedup", Duration.ofMinutes(10), 1 << 20, null, checkpointInterval);
+    Properties props = new Properties();
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
     StateStoreContext mock =
-        new MockProcessorContext<>(new Properties(), new TaskId(0, 3), stateDir.toFile())
-            .getStateStoreContext();
-    store.init(new CapturingContext(mock), store);
+        new MockProcessorContext<>(props, new TaskId(0, 3), dir.toFile()).getStateStoreContext();
+    context = new CapturingContext(mock);
+    store.init(context, store);
     opened.add(store);
     return store;
+  }
+
+  /**
+   * What a crash at this moment would leave: a copy of the files, taken while the store is open.
+   */
+  private Path crashCopy() throws IOException {
+    Path copy = Files.createTempDirectory(stateDir.getParent(), "crash");
+    try (Stream<Path> files = Files.walk(stateDir)) {
+      for (Path from : (Iterable<Path>) files::iterator) {
+        Path to = copy.resolve(stateDir.relativize(from).toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else if (!from.getFileName().toString().endsWith(".lock")) {
+          Files.copy(from, to);
+        }
+      }
+    }
+    return copy;
+  }
+
+  private Path offsetsFile() {
+    return stateDir.resolve("dedup").resolve(TimeKeyStore.OFFSETS_FILE);
   }
 
   private static Bytes key(long micros, int user, int device) {
@@ -88,21 +122,100 @@ class TimeKeyStoreTest {
   }
 
   @Test
-  void aStoreThatWasNotClosedReportsNoOffsetsSoStreamsRestoresFromTheStart() throws Exception {
-    TimeKeyStore store = open();
+  void atLeastOnceCheckpointsWhenDueAndACrashReopensAtTheCheckpointedOffsets() throws Exception {
+    TimeKeyStore lazy = open(stateDir, "at_least_once", Duration.ofHours(1));
+    lazy.put(key(T0, 1, 1), new byte[0]);
+    lazy.commit(Map.of(CHANGELOG, 5L));
+    assertThat(offsetsFile()).doesNotExist(); // not due yet: only noted
+    lazy.close();
+    assertThat(offsetsFile()).content().contains("app-dedup-changelog-3=5");
+
+    TimeKeyStore eager = open(stateDir, "at_least_once", Duration.ZERO);
+    eager.put(key(T0 + 1, 1, 1), new byte[0]);
+    eager.commit(Map.of(CHANGELOG, 6L));
+    eager.put(key(T0 + 2, 1, 1), new byte[0]); // after the checkpoint: may or may not survive
+    Path crashed = crashCopy();
+    assertThat(crashed.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).exists();
+
+    TimeKeyStore reopened = open(crashed, "at_least_once", Duration.ZERO);
+    assertThat(reopened.committedOffset(CHANGELOG)).isEqualTo(6L);
+    assertThat(reopened.get(key(T0, 1, 1))).isNotNull();
+    assertThat(reopened.get(key(T0 + 1, 1, 1))).isNotNull();
+  }
+
+  @Test
+  void exactlyOnceWritesNothingWhileRunningAndACrashReportsNoOffsets() throws Exception {
+    TimeKeyStore store = open(stateDir, "exactly_once_v2", Duration.ZERO);
     store.put(key(T0, 1, 1), new byte[0]);
     store.commit(Map.of(CHANGELOG, 7L));
-    assertThat(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).exists();
+    assertThat(offsetsFile()).doesNotExist();
+    Path crashed = crashCopy();
     store.close();
     assertThat(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).doesNotExist();
-    // what a killed process leaves behind: the marker of the open store
-    Files.writeString(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER), "open\n");
 
-    TimeKeyStore again = open();
-    assertThat(again.committedOffset(CHANGELOG)).isNull();
-    again.commit(Map.of(CHANGELOG, 9L));
-    again.close();
-    assertThat(open().committedOffset(CHANGELOG)).isEqualTo(9L);
+    // the crash copy: Streams is told nothing, so it wipes the store and restores it
+    assertThat(open(crashed, "exactly_once_v2", Duration.ZERO).committedOffset(CHANGELOG)).isNull();
+    // the clean close: offsets of the last commit, and the data they cover
+    TimeKeyStore again = open(stateDir, "exactly_once_v2", Duration.ZERO);
+    assertThat(again.committedOffset(CHANGELOG)).isEqualTo(7L);
+    assertThat(again.get(key(T0, 1, 1))).isNotNull();
+  }
+
+  @Test
+  void anExactlyOnceCloseWithInsertsAfterTheLastCommitIsTreatedAsUnclean() {
+    TimeKeyStore store = open(stateDir, "exactly_once_v2", Duration.ZERO);
+    store.put(key(T0, 1, 1), new byte[0]);
+    store.commit(Map.of(CHANGELOG, 3L));
+    store.put(key(T0 + 1, 1, 1), new byte[0]); // part of a transaction that never commits
+    store.close();
+    assertThat(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).exists();
+    assertThat(open(stateDir, "exactly_once_v2", Duration.ZERO).committedOffset(CHANGELOG))
+        .isNull();
+  }
+
+  @Test
+  void aMarkerLeftUnderAtLeastOnceStillTrustsTheOffsetsBecauseReplayIsIdempotent()
+      throws Exception {
+    TimeKeyStore store = open(stateDir, "at_least_once", Duration.ZERO);
+    store.put(key(T0, 1, 1), new byte[0]);
+    store.commit(Map.of(CHANGELOG, 4L));
+    store.close();
+    Files.writeString(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER), "open\n");
+    assertThat(open().committedOffset(CHANGELOG)).isEqualTo(4L);
+  }
+
+  @Test
+  void gaugesReportKeysMemoryAndDiskBytesWithStreamsStoreTags() {
+    TimeKeyStore store = open(stateDir, "at_least_once", Duration.ZERO);
+    for (int i = 0; i < 100; i++) {
+      store.put(key(T0 + i * 100_000L, 1, 1), new byte[0]);
+    }
+    store.commit(Map.of(CHANGELOG, 99L));
+    assertThat(gauge("keys")).isEqualTo(100);
+    assertThat(gauge("memory-bytes")).isPositive();
+    assertThat(gauge("memory-limit-bytes")).isEqualTo(1 << 20);
+    assertThat(gauge("disk-bytes")).isPositive();
+    MetricName keys =
+        context.metrics().metrics().keySet().stream()
+            .filter(m -> m.name().equals("keys"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(keys.tags())
+        .containsEntry("task-id", "0_3")
+        .containsEntry("timekey-state-id", "dedup")
+        .containsKey("thread-id");
+    store.close();
+    assertThat(context.metrics().metrics().keySet())
+        .noneMatch(m -> m.group().equals(StoreMetrics.GROUP));
+  }
+
+  private double gauge(String name) {
+    return context.metrics().metrics().entrySet().stream()
+        .filter(e -> e.getKey().group().equals(StoreMetrics.GROUP))
+        .filter(e -> e.getKey().name().equals(name))
+        .map(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no gauge " + name));
   }
 
   @Test
