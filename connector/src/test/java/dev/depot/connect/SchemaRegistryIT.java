@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.depot.envelope.DepotEnvelope;
+import dev.depot.testing.ApicurioRegistry;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

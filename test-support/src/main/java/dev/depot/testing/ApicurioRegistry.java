@@ -1,4 +1,4 @@
-package dev.depot.connect;
+package dev.depot.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,8 +22,10 @@ import java.util.stream.Stream;
  * A real Apicurio schema registry (in-memory storage) running as a child process on the loopback
  * interface, for tests that need the Confluent-compatible API and wire format.
  *
- * <p>The runner comes from {@code io.apicurio:apicurio-registry-app:tar.gz:all}, which the build
- * unpacks into {@code target/apicurio} and names in the system property {@code depot.apicurio.dir}.
+ * <p>The runner comes from {@code io.apicurio:apicurio-registry-app:tar.gz:all}, which a module's
+ * build unpacks into {@code target/apicurio} (the parent pom's {@code unpack-schema-registry}
+ * execution of maven-dependency-plugin) and names in the system property {@code
+ * depot.apicurio.dir}.
  *
  * <pre>{@code
  * try (ApicurioRegistry registry = ApicurioRegistry.start(runnerDir, logFile)) {
@@ -35,9 +37,9 @@ import java.util.stream.Stream;
  * <p>{@link #close()} kills the process and waits for it to be gone; a JVM shutdown hook kills it
  * too if the test JVM exits without closing. Not thread-safe.
  */
-final class ApicurioRegistry implements AutoCloseable {
+public final class ApicurioRegistry implements AutoCloseable {
   /** Starting a Quarkus app on two busy cores can take a while. */
-  static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  public static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
   private static final String CCOMPAT = "/apis/ccompat/v7";
@@ -58,7 +60,7 @@ final class ApicurioRegistry implements AutoCloseable {
   }
 
   /** The directory of the unpacked runner, from the system property the build sets. */
-  static Path runnerDirFromBuild() {
+  public static Path runnerDirFromBuild() {
     String dir = System.getProperty("depot.apicurio.dir");
     if (dir == null) {
       throw new IllegalStateException(
@@ -75,7 +77,7 @@ final class ApicurioRegistry implements AutoCloseable {
    * @param runnerDir the unpacked {@code apicurio-registry-app} distribution
    * @param log where the registry's output goes
    */
-  static ApicurioRegistry start(Path runnerDir, Path log) throws IOException {
+  public static ApicurioRegistry start(Path runnerDir, Path log) throws IOException {
     Objects.requireNonNull(runnerDir, "runnerDir cannot be null");
     Objects.requireNonNull(log, "log cannot be null");
     Path jar = runnerJar(runnerDir);
@@ -155,17 +157,17 @@ final class ApicurioRegistry implements AutoCloseable {
   }
 
   /** Base URL of the native API, for the Apicurio serdes' {@code apicurio.registry.url}. */
-  String apicurioApi() {
+  public String apicurioApi() {
     return "http://127.0.0.1:" + port + "/apis/registry/v2";
   }
 
   /** Base URL of the Confluent-compatible API. */
-  String ccompatApi() {
+  public String ccompatApi() {
     return "http://127.0.0.1:" + port + CCOMPAT;
   }
 
   /** {@code GET} on the Confluent-compatible API, e.g. {@code get("/schemas/ids/1")}. */
-  HttpResponse<String> get(String path) throws IOException {
+  public HttpResponse<String> get(String path) throws IOException {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(ccompatApi() + path))
             .timeout(Duration.ofSeconds(30))
@@ -180,12 +182,12 @@ final class ApicurioRegistry implements AutoCloseable {
   }
 
   /** The registry's process, so that a test can check it is gone after {@link #close()}. */
-  ProcessHandle process() {
+  public ProcessHandle process() {
     return process.toHandle();
   }
 
   /** The last lines of the registry's output, for failure messages. */
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return "\n--- last lines of "
