@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -223,11 +224,20 @@ final class DedupCluster implements AutoCloseable {
   /** Reads a topic from the start, counting how often each time key appears. */
   final class Output implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Function<byte[], TimeKey> decoder;
     final Map<TimeKey, Integer> counts = new HashMap<>();
     final List<byte[]> rawValues = new ArrayList<>();
     long records;
 
     Output(String topic, IsolationLevel isolation) {
+      this(topic, isolation, DedupCluster::keyOf);
+    }
+
+    /**
+     * @param decoder the time key of a value (the default: of a JSON reading)
+     */
+    Output(String topic, IsolationLevel isolation, Function<byte[], TimeKey> decoder) {
+      this.decoder = decoder;
       Map<String, Object> config = new HashMap<>();
       config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
       config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString());
@@ -248,13 +258,9 @@ final class DedupCluster implements AutoCloseable {
       for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
         records++;
         rawValues.add(record.value());
-        counts.merge(decode(record.value()), 1, Integer::sum);
+        counts.merge(decoder.apply(record.value()), 1, Integer::sum);
       }
       return this;
-    }
-
-    TimeKey decode(byte[] value) {
-      return keyOf(value);
     }
 
     /** Whether the consumer has read up to the current end (the LSO when read_committed). */
@@ -347,8 +353,13 @@ final class DedupCluster implements AutoCloseable {
 
   /** Reads the whole output (read_committed) once the application has settled. */
   Output settledOutput(String appId, String input, String output) {
+    return settledOutput(appId, input, output, DedupCluster::keyOf);
+  }
+
+  Output settledOutput(
+      String appId, String input, String output, Function<byte[], TimeKey> decoder) {
     awaitSettled(appId, input, output);
-    Output out = output(output);
+    Output out = new Output(output, IsolationLevel.READ_COMMITTED, decoder);
     await("reading " + output + " to its end", () -> out.poll().atEnd());
     return out;
   }
