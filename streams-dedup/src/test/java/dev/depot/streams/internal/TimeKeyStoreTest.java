@@ -44,7 +44,8 @@ class TimeKeyStoreTest {
   @TempDir Path stateDir;
   private final List<TimeKeyStore> opened = new ArrayList<>();
   private StateRestoreCallback restoreCallback;
-  private StateStoreContext context;
+  private CapturingContext context;
+  private RecordMetadata current;
 
   @AfterEach
   void closeAll() {
@@ -103,6 +104,39 @@ class TimeKeyStoreTest {
     assertThat(store.get(key(T0, 1, 2))).isNotNull();
     assertThat(store.get(key(T0 + 1, 1, 2))).isNull();
     assertThat(store.approximateNumEntries()).isEqualTo(2);
+  }
+
+  @Test
+  void thePositionFollowsTheInputOffsetsOfNewKeysOnly() {
+    TimeKeyStore store = open();
+    assertThat(store.getPosition().isEmpty()).isTrue();
+    current = metadata("readings", 1, 10);
+    store.putIfAbsent(key(T0, 1, 1), new byte[0]);
+    current = metadata("readings", 1, 11);
+    store.putIfAbsent(key(T0, 1, 1), new byte[0]); // a repeat changes nothing
+    current = metadata("readings", 0, 4);
+    store.putIfAbsent(key(T0, 2, 1), new byte[0]);
+    assertThat(store.getPosition().getPartitionPositions("readings"))
+        .isEqualTo(Map.of(1, 10L, 0, 4L));
+  }
+
+  private static RecordMetadata metadata(String topic, int partition, long offset) {
+    return new RecordMetadata() {
+      @Override
+      public String topic() {
+        return topic;
+      }
+
+      @Override
+      public int partition() {
+        return partition;
+      }
+
+      @Override
+      public long offset() {
+        return offset;
+      }
+    };
   }
 
   @Test
@@ -298,7 +332,7 @@ class TimeKeyStoreTest {
 
     @Override
     public Optional<RecordMetadata> recordMetadata() {
-      return Optional.empty();
+      return Optional.ofNullable(current);
     }
 
     @Override
