@@ -1,0 +1,65 @@
+package dev.depot.streams.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+
+/** The application's settings: the sample file, overrides, and the errors bad values get. */
+class DedupAppTest {
+  private static final Path SAMPLE =
+      Path.of(System.getProperty("depot.config.dir", "../config"))
+          .resolve("streams-dedup.properties");
+
+  private static Properties sample(String... overrides) throws Exception {
+    String[] args = new String[overrides.length + 1];
+    args[0] = SAMPLE.toString();
+    System.arraycopy(overrides, 0, args, 1, overrides.length);
+    return DedupApp.load(SAMPLE, args);
+  }
+
+  @Test
+  void theSampleConfigBuildsTheTopologyWithItsTopicsAndStore() throws Exception {
+    Properties props = sample("dedup.input.topic=in-x", "dedup.store.name=seen");
+    assertThat(props.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+    TopologyDescription description = DedupApp.topology(props).describe();
+    String text = description.toString();
+    assertThat(text).contains("topics: [in-x]").contains("topic: readings-unique");
+    assertThat(text).contains("stores: [seen]");
+  }
+
+  @Test
+  void avroValuesNeedARegistryUrlAndBuildOnceGivenOne() throws Exception {
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.value.format=avro")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("apicurio.registry.url")
+        .hasMessageContaining("dedup.value.format=avro");
+    Topology avro =
+        DedupApp.topology(
+            sample("dedup.value.format=AVRO", "apicurio.registry.url=http://127.0.0.1:1/apis"));
+    assertThat(avro.describe().toString()).contains("stores: [dedup]");
+  }
+
+  @Test
+  void badValuesNameTheSettingAndTheValue() throws Exception {
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.value.format=xml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.value.format")
+        .hasMessageContaining("xml");
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.memory.limit.bytes=1000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.memory.limit.bytes")
+        .hasMessageContaining("1000");
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.retention.ms=-5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.retention.ms");
+    assertThatThrownBy(() -> sample("dedup.input.topic"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("expected key=value, got 'dedup.input.topic'");
+  }
+}
