@@ -21,9 +21,9 @@ public interface DepotRecord {
 
   /**
    * False for the leftover of a record that a crash left partly written. Its bytes are whatever
-   * reached the disk after the frame's first 12 bytes, unverified (for a record appended with a
-   * tag they start with the tag's 8 bytes): do not treat them as an item. Its {@link #tag()} is
-   * {@link #NO_TAG}.
+   * reached the disk after the frame's first 12 bytes, unverified (for a record appended with a tag
+   * they start with the tag's 8 bytes): do not treat them as an item. Its {@link #tag()} is {@link
+   * #NO_TAG}.
    */
   boolean complete();
 
