@@ -1,5 +1,6 @@
 package dev.depot.bench;
 
+import dev.depot.generator.SeedWorkload;
 import dev.depot.store.timekey.MemoryLimit;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.store.timekey.TimeKeyStats;

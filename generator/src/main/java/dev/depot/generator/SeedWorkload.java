@@ -1,4 +1,4 @@
-package dev.depot.bench;
+package dev.depot.generator;
 
 import java.util.Comparator;
 import java.util.PriorityQueue;
@@ -8,10 +8,19 @@ import java.util.SplittableRandom;
  * The time-key seed workload: users x devices sampling at a fixed rate, each upload a batch of
  * consecutive keys of one device, devices taking turns in a shuffled round-robin. A share of the
  * batches is re-sent whole at the device's next turn, and a share arrives late: after the device's
- * following batch. Deterministic for a seed; writes keys into caller arrays without allocating.
+ * following batch. Deterministic for a seed; writes keys into caller arrays without allocating. The
+ * benchmarks and the quickstart's generator both run it.
+ *
+ * <pre>{@code
+ * SeedWorkload w = new SeedWorkload(42, 1000, 4, 10.0, 5000, 0.10, 0.0, 0, 1);
+ * long[] micros = new long[w.batchKeys()], ids = new long[w.batchKeys()];
+ * int n = w.next(micros, ids); // ids[i]: user id << 32 | device id
+ * boolean repeat = w.lastWasResend();
+ * }</pre>
  */
-final class SeedWorkload {
-  static final long EPOCH = 1_700_000_000_000_000L; // 2023-11-14T22:13:20Z
+public final class SeedWorkload {
+  /** The first reading's time: 2023-11-14T22:13:20Z in epoch microseconds. */
+  public static final long EPOCH = 1_700_000_000_000_000L; // 2023-11-14T22:13:20Z
 
   private final int users;
   private final int devicesPerUser;
@@ -28,8 +37,12 @@ final class SeedWorkload {
   private final int[] order;
   private int turn;
   private long batch;
+  private boolean lastWasResend;
 
-  /** Batches to send again or late: {due batch number, device, first micros}, soonest first. */
+  /**
+   * Batches to send again or late: {due batch number, device, first micros, 1 for a re-send or 0
+   * for a late batch}, soonest first.
+   */
   private final PriorityQueue<long[]> pending =
       new PriorityQueue<>(Comparator.comparingLong(e -> e[0]));
 
@@ -37,7 +50,7 @@ final class SeedWorkload {
    * @param thread this generator's share of the devices: those whose index modulo {@code threads}
    *     is {@code thread}
    */
-  SeedWorkload(
+  public SeedWorkload(
       long seed,
       int users,
       int devicesPerUser,
@@ -73,7 +86,7 @@ final class SeedWorkload {
   }
 
   /** Puts each reading up to {@code micros} after its tick (still in order within a device). */
-  SeedWorkload withJitter(long micros) {
+  public SeedWorkload withJitter(long micros) {
     if (micros >= periodMicros) {
       throw new IllegalArgumentException("jitter must be below the period, was " + micros);
     }
@@ -81,7 +94,7 @@ final class SeedWorkload {
     return this;
   }
 
-  int batchKeys() {
+  public int batchKeys() {
     return batchKeys;
   }
 
@@ -90,11 +103,13 @@ final class SeedWorkload {
    * chosen for a re-send is sent again 1 to 50 batches later; a batch chosen to be late is held
    * back while the device's following batch goes first, and sent 1 to 50 batches later.
    */
-  int next(long[] micros, long[] ids) {
+  public int next(long[] micros, long[] ids) {
     batch++;
     long[] due = pending.peek();
+    lastWasResend = false;
     if (due != null && due[0] <= batch) {
       pending.poll();
+      lastWasResend = due[3] == 1;
       return fill((int) due[1], due[2], micros, ids);
     }
     int device = order[turn++];
@@ -104,13 +119,21 @@ final class SeedWorkload {
     }
     long from = advance(device);
     if (random.nextDouble() < lateRate) {
-      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from});
+      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from, 0});
       from = advance(device);
     }
     if (random.nextDouble() < resendRate) {
-      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from});
+      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from, 1});
     }
     return fill(device, from, micros, ids);
+  }
+
+  /**
+   * True when the batch {@link #next} returned last repeats one sent before (every key of it is a
+   * duplicate); false for a new batch, including a late one.
+   */
+  public boolean lastWasResend() {
+    return lastWasResend;
   }
 
   private long advance(int device) {

@@ -1,0 +1,140 @@
+package dev.depot.bench;
+
+import dev.depot.store.timekey.TimeKey;
+import dev.depot.streams.TimeKeyExtractor;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * The dedup processors of the peers: the classic Kafka Streams pattern over a RocksDB window store,
+ * the same over a RocksDB key-value store, and a floor without any state store. Each takes the time
+ * key with the same extractor as the time-key store's processor and keys its store by the key's 16
+ * bytes ({@link TimeKey#toBytes()}), as that processor does.
+ */
+final class PeerDedupProcessors {
+  /** The value stored with each key: nothing, as the time-key store stores nothing either. */
+  private static final byte[] MARKER = new byte[0];
+
+  private PeerDedupProcessors() {}
+
+  /**
+   * Duplicate if the window store holds the key at the record's timestamp ({@code fetch(key,
+   * time)}); else {@code put(key, marker, time)} and forward.
+   */
+  static FixedKeyProcessorSupplier<byte[], byte[], byte[]> window(
+      StoreBuilder<WindowStore<Bytes, byte[]>> store, TimeKeyExtractor<byte[], byte[]> extractor) {
+    String name = store.name();
+    return new Supplier(
+        store,
+        () ->
+            new FixedKeyProcessor<>() {
+              private FixedKeyProcessorContext<byte[], byte[]> context;
+              private WindowStore<Bytes, byte[]> seen;
+
+              @Override
+              public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
+                this.context = context;
+                this.seen = context.getStateStore(name);
+              }
+
+              @Override
+              public void process(FixedKeyRecord<byte[], byte[]> record) {
+                TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
+                Bytes bytes = Bytes.wrap(key.toBytes());
+                if (seen.fetch(bytes, record.timestamp()) == null) {
+                  seen.put(bytes, MARKER, record.timestamp());
+                  context.forward(record);
+                }
+              }
+            });
+  }
+
+  /**
+   * Duplicate if {@code putIfAbsent(key, marker)} finds the key (RocksDB's putIfAbsent is a get,
+   * then a put when absent); else forward. Keys never expire.
+   */
+  static FixedKeyProcessorSupplier<byte[], byte[], byte[]> keyValue(
+      StoreBuilder<KeyValueStore<Bytes, byte[]>> store,
+      TimeKeyExtractor<byte[], byte[]> extractor) {
+    String name = store.name();
+    return new Supplier(
+        store,
+        () ->
+            new FixedKeyProcessor<>() {
+              private FixedKeyProcessorContext<byte[], byte[]> context;
+              private KeyValueStore<Bytes, byte[]> seen;
+
+              @Override
+              public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
+                this.context = context;
+                this.seen = context.getStateStore(name);
+              }
+
+              @Override
+              public void process(FixedKeyRecord<byte[], byte[]> record) {
+                TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
+                if (seen.putIfAbsent(Bytes.wrap(key.toBytes()), MARKER) == null) {
+                  context.forward(record);
+                }
+              }
+            });
+  }
+
+  /**
+   * No state store: a {@code HashSet} of time keys on the heap, no changelog. Not a contender (it
+   * survives no restart); it shows what the driver, the extraction and the forwarding cost alone.
+   */
+  static FixedKeyProcessorSupplier<byte[], byte[], byte[]> heapSet(
+      TimeKeyExtractor<byte[], byte[]> extractor) {
+    return new Supplier(
+        null,
+        () ->
+            new FixedKeyProcessor<>() {
+              private FixedKeyProcessorContext<byte[], byte[]> context;
+              private final Set<Bytes> seen = new HashSet<>();
+
+              @Override
+              public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
+                this.context = context;
+              }
+
+              @Override
+              public void process(FixedKeyRecord<byte[], byte[]> record) {
+                TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
+                if (seen.add(Bytes.wrap(key.toBytes()))) {
+                  context.forward(record);
+                }
+              }
+            });
+  }
+
+  private static final class Supplier implements FixedKeyProcessorSupplier<byte[], byte[], byte[]> {
+    private final StoreBuilder<?> store;
+    private final java.util.function.Supplier<FixedKeyProcessor<byte[], byte[], byte[]>> factory;
+
+    Supplier(
+        StoreBuilder<?> store,
+        java.util.function.Supplier<FixedKeyProcessor<byte[], byte[], byte[]>> factory) {
+      this.store = store;
+      this.factory = factory;
+    }
+
+    @Override
+    public FixedKeyProcessor<byte[], byte[], byte[]> get() {
+      return factory.get();
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      return store == null ? null : Set.of(store);
+    }
+  }
+}

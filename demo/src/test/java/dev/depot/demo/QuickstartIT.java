@@ -1,0 +1,311 @@
+package dev.depot.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.depot.envelope.DepotEnvelope;
+import dev.depot.envelope.EnvelopeCodec;
+import dev.depot.store.queue.DepotCursor;
+import dev.depot.store.queue.DepotQueue;
+import dev.depot.store.queue.DepotRecord;
+import dev.depot.store.timekey.TimeKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@code ./quickstart --no-build} (the build has packaged what it needs: the plugin zip, the
+ * dedup application, the registry) with a small {@code --records}, then reads the depot on disk
+ * here, with its own decoding, and checks every number of the summary against it, and that no
+ * process outlives the quickstart.
+ */
+class QuickstartIT {
+  private static final Path HOME = Path.of(System.getProperty("depot.home", "..")).toAbsolutePath();
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+  private static final String RAW = "readings";
+  private static final String UNIQUE = "readings-unique";
+  private static final Schema READING =
+      new Schema.Parser()
+          .parse(
+              "{\"type\":\"record\",\"name\":\"Reading\",\"fields\":[{\"name\":\"ts_us\","
+                  + "\"type\":\"long\"},{\"name\":\"user_id\",\"type\":\"int\"},{\"name\":"
+                  + "\"device_id\",\"type\":\"int\"},{\"name\":\"hr\",\"type\":\"int\"}]}");
+
+  @TempDir Path tmp;
+
+  @Test
+  void avroReadingsThroughThePipelineMatchTheSummaryAndTheDepotOnDisk() throws Exception {
+    Path data = tmp.resolve("qs-avro");
+    Run run = start(data, "--records", "30000", "--duplicate-rate", "0.3", "--batch", "200");
+    assertThat(run.awaitExit()).as(run.describe()).isZero();
+
+    Map<String, String> summary = run.summary();
+    Depot depot = Depot.read(data.resolve("depot"), true);
+    assertSummaryMatches(summary, depot, 30_000);
+    assertThat(summary.get("produced")).contains("Avro, Confluent wire format");
+    assertThat(depot.schemaIds).as("every value carries the registry's schema id").hasSize(1);
+    assertNoProcessLeft(data);
+  }
+
+  @Test
+  void jsonWithoutRegistryKeepsRunningUntilInterruptedThenStopsEverything() throws Exception {
+    Path data = tmp.resolve("qs-json");
+    Run run =
+        start(
+            data,
+            "--records",
+            "12000",
+            "--duplicate-rate",
+            "0.5",
+            "--batch",
+            "100",
+            "--no-registry",
+            "--keep-running");
+    run.awaitOutput("Everything keeps running");
+    List<Long> pids = pids(data);
+    assertThat(pids).as("broker, dedup application, Connect worker").hasSize(3);
+    assertThat(pids)
+        .allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+
+    new ProcessBuilder("kill", "-INT", Long.toString(run.process.pid())).start().waitFor();
+    assertThat(run.awaitExit()).as(run.describe()).isZero();
+    assertThat(run.stderr()).contains("Connect worker stopped", "broker stopped");
+
+    Map<String, String> summary = run.summary();
+    Depot depot = Depot.read(data.resolve("depot"), false);
+    assertSummaryMatches(summary, depot, 12_000);
+    assertThat(summary.get("produced")).contains("JSON, no registry");
+    assertNoProcessLeft(data);
+  }
+
+  @Test
+  void aBadOptionNamesTheValueAndTheFlagAndStartsNothing() throws Exception {
+    Path data = tmp.resolve("qs-bad");
+    Run run = start(data, "--duplicate-rate", "1.5");
+    assertThat(run.awaitExit()).isEqualTo(2);
+    assertThat(run.stderr()).contains("--duplicate-rate must be a number from 0 to 0.9, was 1.5");
+    assertThat(data).doesNotExist();
+  }
+
+  private static void assertSummaryMatches(Map<String, String> summary, Depot depot, long records) {
+    assertThat(depot.partial).as("partial records").isZero();
+    assertThat(depot.records.get(RAW)).as("raw records in the depot").isEqualTo(records);
+    assertThat(firstNumber(summary.get("produced"))).isEqualTo(records);
+    assertThat(firstNumber(summary.get("depot " + RAW))).isEqualTo(depot.records.get(RAW));
+    assertThat(firstNumber(summary.get("depot " + UNIQUE))).isEqualTo(depot.records.get(UNIQUE));
+
+    long distinct = depot.keys.get(RAW).size();
+    long duplicatesSent = records - distinct;
+    assertThat(duplicatesSent).as("the workload re-sent some batches").isPositive();
+    assertThat(firstNumber(summary.get("duplicates sent"))).isEqualTo(duplicatesSent);
+    assertThat(firstNumber(summary.get("duplicates dropped"))).isEqualTo(duplicatesSent);
+
+    // exactly once: every distinct reading once in the deduplicated topic, nothing else
+    assertThat(depot.records.get(UNIQUE)).isEqualTo(distinct);
+    assertThat(depot.keys.get(UNIQUE)).isEqualTo(depot.keys.get(RAW));
+    assertThat(summary.get("depot verified")).startsWith("yes");
+    assertThat(summary.get("data")).contains("depot");
+  }
+
+  private static long firstNumber(String value) {
+    assertThat(value).isNotNull();
+    Matcher m = Pattern.compile("[\\d,]+").matcher(value);
+    assertThat(m.find()).as(value).isTrue();
+    return Long.parseLong(m.group().replace(",", ""));
+  }
+
+  private static List<Long> pids(Path data) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    for (String line : Files.readAllLines(data.resolve("pids"))) {
+      pids.add(Long.parseLong(line.split(" ")[0]));
+    }
+    return pids;
+  }
+
+  /** No process whose command line names the data directory (every child's does). */
+  private static void assertNoProcessLeft(Path data) throws IOException {
+    assertThat(pids(data)).isNotEmpty();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<String> left;
+    do {
+      left =
+          ProcessHandle.allProcesses()
+              .filter(p -> p.info().commandLine().orElse("").contains(data.toString()))
+              .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+              .toList();
+      if (left.isEmpty()) {
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+    } while (System.nanoTime() < deadline);
+    assertThat(left).as("processes left behind").isEmpty();
+  }
+
+  private Run start(Path data, String... options) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(HOME.resolve("quickstart").toString());
+    command.add("--no-build");
+    command.add("--data");
+    command.add(data.toString());
+    command.addAll(List.of(options));
+    Path stdout = tmp.resolve(data.getFileName() + ".out");
+    Path stderr = tmp.resolve(data.getFileName() + ".err");
+    Process process =
+        new ProcessBuilder(command)
+            .directory(HOME.toFile())
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile())
+            .start();
+    return new Run(process, stdout, stderr);
+  }
+
+  private record Run(Process process, Path stdoutFile, Path stderrFile) {
+    int awaitExit() throws InterruptedException {
+      if (!process.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        process.destroy();
+        process.waitFor(90, TimeUnit.SECONDS);
+        throw new AssertionError(
+            "the quickstart did not finish in " + RUN_TIMEOUT + "\n" + describe());
+      }
+      return process.exitValue();
+    }
+
+    void awaitOutput(String text) throws IOException {
+      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+      while (!stdout().contains(text)) {
+        if (!process.isAlive()) {
+          throw new AssertionError(
+              "the quickstart exited before printing " + text + "\n" + describe());
+        }
+        if (System.nanoTime() > deadline) {
+          process.destroy();
+          throw new AssertionError("no " + text + " in " + RUN_TIMEOUT + "\n" + describe());
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      }
+    }
+
+    String stdout() throws IOException {
+      return Files.readString(stdoutFile, StandardCharsets.UTF_8);
+    }
+
+    String stderr() throws IOException {
+      return Files.readString(stderrFile, StandardCharsets.UTF_8);
+    }
+
+    String describe() {
+      try {
+        return "stdout:\n" + stdout() + "\nstderr:\n" + stderr();
+      } catch (IOException e) {
+        return e.toString();
+      }
+    }
+
+    /** The rows of the summary table: name to value. */
+    Map<String, String> summary() throws IOException {
+      Map<String, String> rows = new LinkedHashMap<>();
+      boolean in = false;
+      for (String line : stdout().lines().toList()) {
+        if (line.equals("Quickstart summary")) {
+          in = true;
+        } else if (in && line.isBlank()) {
+          break;
+        } else if (in) {
+          Matcher m = Pattern.compile("^  (\\S.*?)\\s{2,}(\\S.*)$").matcher(line);
+          assertThat(m.matches()).as(line).isTrue();
+          rows.put(m.group(1), m.group(2));
+        }
+      }
+      assertThat(rows).as("summary in:\n" + stdout()).containsKeys("produced", "depot verified");
+      return rows;
+    }
+  }
+
+  /** The depot as read here: complete records and the readings' keys, per topic. */
+  private static final class Depot {
+    final Map<String, Long> records = new LinkedHashMap<>();
+    final Map<String, Set<TimeKey>> keys = new LinkedHashMap<>();
+    final Set<Integer> schemaIds = new HashSet<>();
+    long partial;
+
+    static Depot read(Path root, boolean avro) throws IOException {
+      Depot depot = new Depot();
+      ObjectMapper json = new ObjectMapper();
+      GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(READING);
+      for (String topic : List.of(RAW, UNIQUE)) {
+        long count = 0;
+        Set<TimeKey> keys = new HashSet<>();
+        List<Path> partitions;
+        try (Stream<Path> dirs = Files.list(root.resolve(topic))) {
+          partitions = dirs.toList();
+        }
+        assertThat(partitions).as(topic + " partitions").hasSize(2);
+        for (Path dir : partitions) {
+          try (DepotQueue queue = DepotQueue.builder(dir).readOnly(true).build();
+              DepotCursor cursor = queue.stream()) {
+            DepotRecord record;
+            while ((record = cursor.next()) != null) {
+              if (!record.complete()) {
+                depot.partial++;
+                continue;
+              }
+              count++;
+              DepotEnvelope envelope = EnvelopeCodec.decode(record.item());
+              assertThat(envelope.topic()).isEqualTo(topic);
+              byte[] v = envelope.value();
+              TimeKey key;
+              if (avro) {
+                assertThat(v[0]).as("magic byte").isZero();
+                depot.schemaIds.add(
+                    ((v[1] & 0xff) << 24)
+                        | ((v[2] & 0xff) << 16)
+                        | ((v[3] & 0xff) << 8)
+                        | (v[4] & 0xff));
+                GenericRecord r =
+                    reader.read(null, DecoderFactory.get().binaryDecoder(v, 5, v.length - 5, null));
+                key =
+                    TimeKey.of(
+                        (Long) r.get("ts_us"),
+                        (Integer) r.get("user_id"),
+                        (Integer) r.get("device_id"));
+              } else {
+                JsonNode node = json.readTree(v);
+                key =
+                    TimeKey.of(
+                        node.get("ts_us").asLong(),
+                        node.get("user_id").asInt(),
+                        node.get("device_id").asInt());
+              }
+              if (!keys.add(key) && topic.equals(UNIQUE)) {
+                throw new AssertionError(UNIQUE + " holds " + key + " twice");
+              }
+            }
+          }
+        }
+        depot.records.put(topic, count);
+        depot.keys.put(topic, keys);
+      }
+      return depot;
+    }
+  }
+}

@@ -1,0 +1,295 @@
+package dev.depot.generator;
+
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The quickstart's source of IoT readings: the benchmarks' seed workload ({@link SeedWorkload}:
+ * users x devices at 10 Hz, each upload a batch of consecutive readings of one device, a share of
+ * the batches re-sent whole 1 to 50 batches later), moved to start at the current time, produced to
+ * the readings topic keyed by device ({@code "<user>-<device>"}, so a device's readings share a
+ * partition).
+ *
+ * <pre>{@code
+ * java -jar depot-generator.jar --bootstrap-servers localhost:9092 --records 1000000 \
+ *     --registry-url http://localhost:8080/apis/registry/v2
+ * }</pre>
+ *
+ * <p>Values are {@link #SCHEMA} readings: Avro in the Confluent wire format (magic 0, 4-byte schema
+ * id, Avro binary) through Apicurio's serializer and a registry, or JSON objects with the same
+ * fields.
+ */
+public final class ReadingGenerator {
+  /** The readings' schema, registered under the subject {@code readings-value}. */
+  public static final Schema SCHEMA =
+      SchemaBuilder.record("Reading")
+          .namespace("dev.depot.quickstart")
+          .doc("One heart-rate sample of a wearable device.")
+          .fields()
+          .name("ts_us")
+          .doc("When it was taken, epoch microseconds")
+          .type()
+          .longType()
+          .noDefault()
+          .requiredInt("user_id")
+          .requiredInt("device_id")
+          .name("hr")
+          .doc("Heart rate, beats per minute")
+          .type()
+          .intType()
+          .noDefault()
+          .endRecord();
+
+  private final String topic;
+  private final long records;
+  private final SeedWorkload workload;
+  private final long shiftMicros;
+  private final AtomicLong produced = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicReference<Exception> failure = new AtomicReference<>();
+  private volatile long firstSendNanos;
+  private volatile long lastAckNanos;
+
+  /**
+   * @param duplicateRate the share of batches sent twice, 0 to 1
+   */
+  public ReadingGenerator(String topic, long records, double duplicateRate, int batchKeys) {
+    this.topic = topic;
+    this.records = records;
+    this.workload = new SeedWorkload(42, 1000, 4, 10.0, batchKeys, duplicateRate, 0, 0, 1);
+    // readings of "now", so that broker and changelog retention keep them
+    long now = System.currentTimeMillis() * 1000;
+    this.shiftMicros = now - now % 1_000_000 - SeedWorkload.EPOCH;
+  }
+
+  /** Records acknowledged by the broker so far. */
+  public long produced() {
+    return produced.get();
+  }
+
+  /** The first send that failed, or null. */
+  public Exception failure() {
+    return failure.get();
+  }
+
+  /** Records sent so far that repeat a reading sent before. */
+  public long duplicates() {
+    return duplicates.get();
+  }
+
+  /** Nanos from the first send to the last acknowledgement. */
+  public long elapsedNanos() {
+    return lastAckNanos - firstSendNanos;
+  }
+
+  public long firstSendNanos() {
+    return firstSendNanos;
+  }
+
+  /**
+   * Produces every record (acks=all, idempotent), unless {@code stop} turns true first. Returns the
+   * number sent.
+   *
+   * @param registryUrl Apicurio's API ({@code .../apis/registry/v2}) for Avro values, or null for
+   *     JSON values
+   */
+  public long run(String bootstrapServers, String registryUrl, BooleanSupplier stop) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, "quickstart-generator");
+    if (registryUrl == null) {
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+        return produce(producer, ReadingGenerator::json, stop);
+      }
+    }
+    Serializer<GenericRecord> values = new AvroKafkaSerializer<>();
+    values.configure(registryConfig(registryUrl), false);
+    try (KafkaProducer<String, GenericRecord> producer =
+        new KafkaProducer<>(config, new StringSerializer(), values)) {
+      return produce(producer, ReadingGenerator::avro, stop);
+    }
+  }
+
+  /** Apicurio serde settings for the Confluent wire format against {@code registryUrl}. */
+  public static Map<String, Object> registryConfig(String registryUrl) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("apicurio.registry.url", registryUrl);
+    config.put("apicurio.registry.auto-register", "true");
+    config.put("apicurio.registry.as-confluent", "true");
+    config.put("apicurio.registry.use-id", "contentId");
+    config.put("apicurio.registry.headers.enabled", "false");
+    return config;
+  }
+
+  private interface Encoder<V> {
+    V encode(long micros, int user, int device);
+  }
+
+  private <V> long produce(
+      KafkaProducer<String, V> producer, Encoder<V> encoder, BooleanSupplier stop) {
+    long[] micros = new long[workload.batchKeys()];
+    long[] ids = new long[workload.batchKeys()];
+    long sent = 0;
+    firstSendNanos = System.nanoTime();
+    while (sent < records && !stop.getAsBoolean()) {
+      int n = (int) Math.min(workload.next(micros, ids), records - sent);
+      boolean resend = workload.lastWasResend();
+      for (int i = 0; i < n; i++) {
+        int user = (int) (ids[i] >>> 32);
+        int device = (int) ids[i];
+        V value = encoder.encode(micros[i] + shiftMicros, user, device);
+        producer.send(
+            new ProducerRecord<>(
+                topic, null, (micros[i] + shiftMicros) / 1000, user + "-" + device, value),
+            (metadata, error) -> {
+              if (error == null) {
+                produced.incrementAndGet();
+                lastAckNanos = System.nanoTime();
+              } else {
+                failure.compareAndSet(null, error);
+              }
+            });
+      }
+      if (resend) {
+        duplicates.addAndGet(n);
+      }
+      sent += n;
+    }
+    producer.flush();
+    return sent;
+  }
+
+  /** A reading's heart rate: a function of the key, so a re-sent reading is the same bytes. */
+  static int heartRate(long micros, int user, int device) {
+    return 55 + (int) Math.floorMod(micros / 1_000_000 + user * 7L + device, 60L);
+  }
+
+  private static GenericRecord avro(long micros, int user, int device) {
+    GenericRecord r = new GenericData.Record(SCHEMA);
+    r.put("ts_us", micros);
+    r.put("user_id", user);
+    r.put("device_id", device);
+    r.put("hr", heartRate(micros, user, device));
+    return r;
+  }
+
+  private static byte[] json(long micros, int user, int device) {
+    return ("{\"ts_us\":"
+            + micros
+            + ",\"user_id\":"
+            + user
+            + ",\"device_id\":"
+            + device
+            + ",\"hr\":"
+            + heartRate(micros, user, device)
+            + "}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Produces readings from the command line: {@code --bootstrap-servers HOST:PORT} (required),
+   * {@code --topic} (readings), {@code --records} (1,000,000), {@code --duplicate-rate} (0.1),
+   * {@code --batch} (500) and {@code --registry-url} (Apicurio's API; JSON values without it).
+   * Prints {@code name: value} lines on stdout when done.
+   */
+  public static void main(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    options.put("--topic", "readings");
+    options.put("--records", "1000000");
+    options.put("--duplicate-rate", "0.1");
+    options.put("--batch", "500");
+    String usage =
+        "usage: java -jar depot-generator.jar --bootstrap-servers HOST:PORT [--topic T]"
+            + " [--records N] [--duplicate-rate R] [--batch N] [--registry-url URL]";
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("-h") || args[i].equals("--help")) {
+        System.out.println(usage);
+        return;
+      }
+      if (!args[i].startsWith("--") || i + 1 == args.length) {
+        fail(args[i] + ": every option needs a value; " + usage);
+      }
+      options.put(args[i], args[++i]);
+    }
+    String bootstrap = options.remove("--bootstrap-servers");
+    String topic = options.remove("--topic");
+    String registry = options.remove("--registry-url");
+    long records = parse(options, "--records", 1, Long.MAX_VALUE);
+    long batch = parse(options, "--batch", 1, 100_000);
+    double rate = 0;
+    String rateText = options.remove("--duplicate-rate");
+    try {
+      rate = Double.parseDouble(rateText);
+    } catch (NumberFormatException e) {
+      rate = -1;
+    }
+    if (!(rate >= 0 && rate <= 0.9)) {
+      fail("--duplicate-rate must be a number from 0 to 0.9, was " + rateText);
+    }
+    if (bootstrap == null) {
+      fail("--bootstrap-servers is required; " + usage);
+    }
+    if (!options.isEmpty()) {
+      fail("unknown option " + options.keySet().iterator().next() + "; " + usage);
+    }
+    ReadingGenerator generator = new ReadingGenerator(topic, records, rate, (int) batch);
+    System.err.printf(
+        Locale.ROOT,
+        "producing %,d readings to %s at %s (%s)%n",
+        records,
+        topic,
+        bootstrap,
+        registry == null ? "JSON" : "Avro, Confluent wire format, registry " + registry);
+    long sent = generator.run(bootstrap, registry, () -> false);
+    if (generator.failure() != null) {
+      fail("producing failed: " + generator.failure());
+    }
+    System.out.println("generator.records: " + sent);
+    System.out.println("generator.duplicates: " + generator.duplicates());
+    System.out.printf(
+        Locale.ROOT,
+        "generator.records_per_s: %.0f%n",
+        generator.produced() / (generator.elapsedNanos() / 1e9));
+  }
+
+  private static long parse(Map<String, String> options, String name, long min, long max) {
+    String text = options.remove(name);
+    try {
+      long n = Long.parseLong(text.replace("_", ""));
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    fail(name + " must be a whole number from " + min + " to " + max + ", was " + text);
+    return 0;
+  }
+
+  private static void fail(String message) {
+    System.err.println("generator: " + message);
+    System.exit(2);
+  }
+}
