@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,6 +66,12 @@ public final class Quickstart {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
   private static final String MARKER = ".quickstart";
+
+  /** What a run writes in its data directory (older versions wrote no marker). */
+  private static final Set<String> OWN_FILES =
+      Set.of(
+          MARKER, "depot", "logs", "kafka", "conf", "plugins", "connect", "dedup-state", "verify",
+          "pids");
 
   private final Options options;
   private final PrintStream out;
@@ -532,7 +539,7 @@ public final class Quickstart {
 
   private void prepareDataDir() {
     if (Files.exists(data)) {
-      if (!Files.exists(data.resolve(MARKER)) && !isEmptyDir(data)) {
+      if (!Files.exists(data.resolve(MARKER)) && !holdsOnly(data, OWN_FILES)) {
         throw new QuickstartException(
             "refusing to empty "
                 + data
@@ -916,9 +923,10 @@ public final class Quickstart {
     }
   }
 
-  private static boolean isEmptyDir(Path dir) {
+  /** True when every entry of {@code dir} has one of these names (true when it is empty). */
+  private static boolean holdsOnly(Path dir, Set<String> names) {
     try (Stream<Path> children = Files.list(dir)) {
-      return children.findAny().isEmpty();
+      return children.allMatch(p -> names.contains(p.getFileName().toString()));
     } catch (IOException e) {
       return false;
     }

@@ -1,0 +1,89 @@
+package dev.depot.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.runtime.ConnectorConfig;
+import org.apache.kafka.connect.runtime.SinkConnectorConfig;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
+import org.apache.kafka.connect.runtime.isolation.Plugins;
+import org.apache.kafka.connect.runtime.standalone.StandaloneConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sample configs of {@code config/}, as users copy them: each connector config passes the
+ * connector's {@code validate()} with no error, both connector files say the same, and each worker
+ * file is a valid worker config for its mode.
+ */
+class SampleConfigsTest {
+  private static final Path DIR = Path.of(System.getProperty("depot.config.dir", "../config"));
+
+  private static Map<String, String> properties(String name) throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(DIR.resolve(name))) {
+      p.load(in);
+    }
+    Map<String, String> map = new HashMap<>();
+    p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
+    return map;
+  }
+
+  private static void assertValid(Map<String, String> config) {
+    Config result = new DepotSinkConnector().validate(config);
+    for (ConfigValue value : result.configValues()) {
+      assertThat(value.errorMessages()).as(value.name() + "=" + value.value()).isEmpty();
+    }
+    assertThat(result.configValues()).extracting(ConfigValue::name).contains("depot.path");
+  }
+
+  @Test
+  void theJsonConnectorConfigPassesValidate() throws IOException {
+    Map<String, String> config = ConnectSupport.sampleConfig(Map.of());
+    assertValid(config);
+    assertThat(config).containsEntry("connector.class", DepotSinkConnector.class.getName());
+  }
+
+  @Test
+  void thePropertiesConnectorConfigPassesValidateAndMatchesTheJson() throws IOException {
+    Map<String, String> props = properties("depot-sink.properties");
+    assertValid(props);
+    Map<String, String> json = ConnectSupport.sampleConfig(Map.of());
+    props.remove("name");
+    assertThat(props).isEqualTo(json);
+  }
+
+  @Test
+  void theConnectorConfigsAreValidSinkConnectorConfigsForTheWorker() throws IOException {
+    for (Map<String, String> config :
+        List.of(ConnectSupport.sampleConfig(Map.of()), properties("depot-sink.properties"))) {
+      Map<String, String> named = new HashMap<>(config);
+      named.put(ConnectorConfig.NAME_CONFIG, "depot-sink");
+      SinkConnectorConfig.validate(named);
+      Plugins plugins = new Plugins(Map.of("plugin.discovery", "only_scan"));
+      SinkConnectorConfig parsed = new SinkConnectorConfig(plugins, named);
+      assertThat(parsed.getString(ConnectorConfig.CONNECTOR_CLASS_CONFIG))
+          .isEqualTo(DepotSinkConnector.class.getName());
+    }
+  }
+
+  @Test
+  void theWorkerConfigsAreValidForTheirMode() throws IOException {
+    StandaloneConfig standalone = new StandaloneConfig(properties("connect-standalone.properties"));
+    assertThat(standalone.getString("offset.storage.file.filename")).isNotBlank();
+    assertThat(standalone.getList("plugin.path")).isNotEmpty();
+
+    DistributedConfig distributed =
+        new DistributedConfig(properties("connect-distributed.properties"));
+    assertThat(distributed.getString("group.id")).isEqualTo("depot-connect");
+    assertThat(distributed.getString("config.storage.topic")).isNotBlank();
+  }
+}
