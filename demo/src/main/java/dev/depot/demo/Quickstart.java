@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,12 +66,6 @@ public final class Quickstart {
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
   private static final String MARKER = ".quickstart";
 
-  /** What a run writes in its data directory (older versions wrote no marker). */
-  private static final Set<String> OWN_FILES =
-      Set.of(
-          MARKER, "depot", "logs", "kafka", "conf", "plugins", "connect", "dedup-state", "verify",
-          "pids");
-
   private final Options options;
   private final PrintStream out;
   private final PrintStream progress;
@@ -85,6 +78,7 @@ public final class Quickstart {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Object stopLock = new Object();
   private volatile boolean stopping;
 
   private String bootstrap;
@@ -222,7 +216,7 @@ public final class Quickstart {
         startChild(
             "Connect worker",
             List.of("-Xmx512m"),
-            System.getProperty("java.class.path"),
+            kafkaOnlyClasspath(),
             "org.apache.kafka.connect.cli.ConnectStandalone",
             List.of(workerProperties.toString(), sinkProperties.toString()),
             "connect.log");
@@ -303,17 +297,7 @@ public final class Quickstart {
         throw new QuickstartException("stopped before the pipeline finished");
       }
       for (ChildProcess child : watched) {
-        if (!child.isAlive()) {
-          throw new QuickstartException(
-              "the "
-                  + child.name()
-                  + " exited with code "
-                  + child.exitCode()
-                  + "; its log: "
-                  + child.log()
-                  + "\n"
-                  + child.logTail(15));
-        }
+        requireAlive(child);
       }
       if (generator.failure() != null) {
         throw new QuickstartException("producing failed: " + generator.failure());
@@ -486,6 +470,13 @@ public final class Quickstart {
 
   /** Stops the children, newest first: worker, application, broker, registry. Idempotent. */
   void stopAll() {
+    // a second caller (Ctrl-C during the stop) waits here until the first has stopped everything
+    synchronized (stopLock) {
+      stopAllLocked();
+    }
+  }
+
+  private void stopAllLocked() {
     List<ChildProcess> toStop;
     synchronized (children) {
       stopping = true;
@@ -539,7 +530,7 @@ public final class Quickstart {
 
   private void prepareDataDir() {
     if (Files.exists(data)) {
-      if (!Files.exists(data.resolve(MARKER)) && !holdsOnly(data, OWN_FILES)) {
+      if (!Files.exists(data.resolve(MARKER)) && !isEmptyDir(data)) {
         throw new QuickstartException(
             "refusing to empty "
                 + data
@@ -885,6 +876,23 @@ public final class Quickstart {
   }
 
   /**
+   * The Connect worker's classpath: Kafka and what it needs, without our own jars, Avro or
+   * Apicurio, so that the sink runs from its plugin zip alone (a zip missing a jar fails here).
+   */
+  private static String kafkaOnlyClasspath() {
+    List<String> kept = new ArrayList<>();
+    kept.add(ownCode()); // ChildMain
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String path = entry.replace('\\', '/');
+      boolean ours = path.contains("/dev/depot/") || path.contains("/target/classes");
+      if (!ours && !path.contains("/org/apache/avro/") && !path.contains("/io/apicurio/")) {
+        kept.add(entry);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, kept);
+  }
+
+  /**
    * Where this class was loaded from: the classes directory or jar that holds {@code ChildMain}.
    */
   private static String ownCode() {
@@ -896,7 +904,10 @@ public final class Quickstart {
     }
   }
 
-  private static void requireAlive(ChildProcess child) {
+  private void requireAlive(ChildProcess child) {
+    if (stopping) {
+      throw new QuickstartException("stopped");
+    }
     if (!child.isAlive()) {
       throw new QuickstartException(
           "the "
@@ -923,10 +934,9 @@ public final class Quickstart {
     }
   }
 
-  /** True when every entry of {@code dir} has one of these names (true when it is empty). */
-  private static boolean holdsOnly(Path dir, Set<String> names) {
+  private static boolean isEmptyDir(Path dir) {
     try (Stream<Path> children = Files.list(dir)) {
-      return children.allMatch(p -> names.contains(p.getFileName().toString()));
+      return children.findAny().isEmpty();
     } catch (IOException e) {
       return false;
     }

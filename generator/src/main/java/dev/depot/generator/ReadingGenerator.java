@@ -1,12 +1,20 @@
 package dev.depot.generator;
 
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -56,6 +64,11 @@ public final class ReadingGenerator {
           .noDefault()
           .endRecord();
 
+  private static final int USERS = 1000;
+  private static final int DEVICES_PER_USER = 4;
+  private static final long PERIOD_MICROS = 100_000; // 10 Hz
+  private static final Duration REGISTRY_WAIT = Duration.ofMinutes(2);
+
   private final String topic;
   private final long records;
   private final SeedWorkload workload;
@@ -72,10 +85,15 @@ public final class ReadingGenerator {
   public ReadingGenerator(String topic, long records, double duplicateRate, int batchKeys) {
     this.topic = topic;
     this.records = records;
-    this.workload = new SeedWorkload(42, 1000, 4, 10.0, batchKeys, duplicateRate, 0, 0, 1);
-    // readings of "now", so that broker and changelog retention keep them
+    this.workload =
+        new SeedWorkload(
+            42, USERS, DEVICES_PER_USER, 1e6 / PERIOD_MICROS, batchKeys, duplicateRate, 0, 0, 1);
+    // Readings of the recent past, the newest about now: broker and changelog retention keep
+    // them, and none is in the future (a broker rejects timestamps over an hour ahead).
+    long batchesPerDevice = records / batchKeys / (USERS * DEVICES_PER_USER) + 2;
+    long span = batchesPerDevice * batchKeys * PERIOD_MICROS;
     long now = System.currentTimeMillis() * 1000;
-    this.shiftMicros = now - now % 1_000_000 - SeedWorkload.EPOCH;
+    this.shiftMicros = now - now % 1_000_000 - span - SeedWorkload.EPOCH;
   }
 
   /** Records acknowledged by the broker so far. */
@@ -104,7 +122,7 @@ public final class ReadingGenerator {
 
   /**
    * Produces every record (acks=all, idempotent), unless {@code stop} turns true first. Returns the
-   * number sent.
+   * number sent, or -1 when it failed ({@link #failure()} says why).
    *
    * @param registryUrl Apicurio's API ({@code .../apis/registry/v2}) for Avro values, or null for
    *     JSON values
@@ -118,6 +136,18 @@ public final class ReadingGenerator {
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "quickstart-generator");
+    try {
+      if (registryUrl != null) {
+        awaitRegistry(registryUrl);
+      }
+      return produce(config, registryUrl, stop);
+    } catch (RuntimeException e) {
+      failure.compareAndSet(null, e);
+      return -1;
+    }
+  }
+
+  private long produce(Map<String, Object> config, String registryUrl, BooleanSupplier stop) {
     if (registryUrl == null) {
       try (KafkaProducer<String, byte[]> producer =
           new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
@@ -130,6 +160,42 @@ public final class ReadingGenerator {
         new KafkaProducer<>(config, new StringSerializer(), values)) {
       return produce(producer, ReadingGenerator::avro, stop);
     }
+  }
+
+  /** Waits until the registry answers, so a registry that starts with us is not a failure. */
+  private static void awaitRegistry(String registryUrl) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    URI info = URI.create(registryUrl + "/system/info");
+    long deadline = System.nanoTime() + REGISTRY_WAIT.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<Void> response =
+            http.send(
+                HttpRequest.newBuilder(info).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 200) {
+          return;
+        }
+        last = "HTTP " + response.statusCode();
+      } catch (IOException e) {
+        last = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the registry", e);
+      }
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+    }
+    throw new IllegalStateException(
+        "the registry at "
+            + registryUrl
+            + " did not answer "
+            + info
+            + " in "
+            + REGISTRY_WAIT.toSeconds()
+            + " s ("
+            + last
+            + ")");
   }
 
   /** Apicurio serde settings for the Confluent wire format against {@code registryUrl}. */
