@@ -7,14 +7,23 @@ import static dev.depot.connect.ConnectSupport.produce;
 import static dev.depot.connect.ConnectSupport.storedCount;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.depot.envelope.DepotEnvelope;
 import jakarta.ws.rs.core.Response;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.apache.kafka.connect.util.clusters.WorkerHandle;
@@ -135,5 +144,62 @@ class DepotSinkIT {
     }
     awaitCommitted(connect, "sink", "events", 4, sent);
     assertExactlyOnce(depot, "events", 4, sent);
+  }
+
+  /**
+   * A topic written by an exactly-once producer (as the dedup application writes its output) holds
+   * records of aborted transactions; with the sample config they never reach the depot.
+   */
+  @Test
+  void recordsOfAbortedTransactionsNeverReachTheDepot() throws Exception {
+    ConnectSupport.createTopic(connect, "tx", 1);
+    Map<String, Object> producerConfig =
+        Map.of(
+            "bootstrap.servers", connect.kafka().bootstrapServers(),
+            "transactional.id", "depot-it-tx",
+            "key.serializer", ByteArraySerializer.class.getName(),
+            "value.serializer", ByteArraySerializer.class.getName());
+    List<String> committed = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
+      producer.initTransactions();
+      for (int t = 0; t < 6; t++) {
+        boolean commit = t % 2 == 0;
+        producer.beginTransaction();
+        for (int i = 0; i < 10; i++) {
+          String value = (commit ? "committed-" : "aborted-") + t + "-" + i;
+          producer.send(new ProducerRecord<>("tx", ConnectSupport.utf8(value)));
+          if (commit) {
+            committed.add(value);
+          }
+        }
+        producer.flush();
+        if (commit) {
+          producer.commitTransaction();
+        } else {
+          producer.abortTransaction();
+        }
+      }
+    }
+    long end;
+    try (Admin admin = connect.kafka().createAdminClient()) {
+      TopicPartition tp = new TopicPartition("tx", 0);
+      end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
+    }
+    assertThat(end).as("60 records and 6 transaction markers").isEqualTo(66);
+
+    connect.configureConnector(
+        "sink",
+        ConnectSupport.sampleConfig(
+            Map.of("topics", "tx", "depot.path", depot.toString(), "tasks.max", "1")));
+    connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("sink", 1, "not started");
+    // Connect commits the offset after the last record it delivered (53, of the third committed
+    // transaction), not past the trailing aborted records and markers
+    awaitCommitted(connect, "sink", "tx", 1, 54);
+
+    List<String> stored = new ArrayList<>();
+    for (DepotEnvelope e : ConnectSupport.stored(depot, new TopicPartition("tx", 0))) {
+      stored.add(new String(e.value(), StandardCharsets.UTF_8));
+    }
+    assertThat(stored).containsExactlyElementsOf(committed);
   }
 }
