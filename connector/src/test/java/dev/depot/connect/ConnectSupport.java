@@ -49,6 +49,10 @@ final class ConnectSupport {
     Map<String, String> workerProps = new HashMap<>(); // must be mutable
     workerProps.put("plugin.discovery", "service_load");
     workerProps.put("offset.flush.interval.ms", "500");
+    // A worker that misses a rebalance on these busy 2 cores counts as lost, and its connector and
+    // tasks wait scheduled.rebalance.max.delay.ms (5 minutes by default) for it to come back: keep
+    // that short, so tests see the reassignment instead of timing out (DepotSinkRebalanceIT did).
+    workerProps.put("scheduled.rebalance.max.delay.ms", "5000");
     extra.accept(workerProps);
     Properties brokerProps = new Properties();
     brokerProps.put("offsets.topic.replication.factor", "1");
