@@ -6,14 +6,12 @@ import dev.depot.streams.DedupProcessorSupplier;
 import dev.depot.streams.DedupStores;
 import dev.depot.streams.Deduplicate;
 import dev.depot.streams.TimeKeyStoreBuilder;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +20,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -67,7 +64,7 @@ import org.apache.kafka.streams.state.WindowStore;
  *   <li>{@code rocksdb_window}: the classic Kafka Streams dedup processor over {@code
  *       Stores.persistentWindowStore("dedup", 2 h, 1 ms, false)} (1-hour segments, Kafka's default
  *       for a 2 h retention; the window size plays no part in a fetch or put at one timestamp):
- *       {@code fetch(key, ts)}, then {@code put(key, empty, ts)} when absent;
+ *       {@code fetch(key, ts)}, then {@code results.rate(key, empty, ts)} when absent;
  *   <li>{@code rocksdb_kv}: {@code Stores.persistentKeyValueStore("dedup")}, {@code
  *       putIfAbsent(key, empty)} (a get, then a put; no expiry);
  *   <li>{@code heap_set}, not a contender: a {@code HashSet} in the processor, no state store and
@@ -142,7 +139,7 @@ public final class DedupBench {
       Map<String, Long> filesAtClose) {}
 
   private final PrintStream progress = System.err;
-  private final Map<String, String> results = new LinkedHashMap<>();
+  private final Figures results = new Figures();
   private final long records;
   private final long warmup;
   private final int e2eRecords;
@@ -218,7 +215,7 @@ public final class DedupBench {
       status =
           new DedupBench(records, Math.min(records / 10, 200_000), e2eRecords, runs, root).run();
     } finally {
-      deleteTree(root);
+      BenchFiles.deleteTree(root);
     }
     System.exit(status);
   }
@@ -275,28 +272,31 @@ public final class DedupBench {
     results.put("dedup.records", Long.toString(records));
     results.put("dedup.unique_keys", Long.toString(expected));
     for (Kind kind : Kind.values()) {
-      put("dedup." + kind.label + ".records_per_s", median(rates.get(kind)));
+      results.rate("dedup." + kind.label + ".records_per_s", Figures.median(rates.get(kind)));
     }
-    double depot = median(rates.get(Kind.DEPOT));
-    ratio("ratio.dedup_depot_vs_rocksdb_window", depot / median(rates.get(Kind.ROCKSDB_WINDOW)));
-    ratio("ratio.dedup_depot_vs_rocksdb_kv", depot / median(rates.get(Kind.ROCKSDB_KV)));
+    double depot = Figures.median(rates.get(Kind.DEPOT));
+    results.ratio(
+        "ratio.dedup_depot_vs_rocksdb_window",
+        depot / Figures.median(rates.get(Kind.ROCKSDB_WINDOW)));
+    results.ratio(
+        "ratio.dedup_depot_vs_rocksdb_kv", depot / Figures.median(rates.get(Kind.ROCKSDB_KV)));
     Map<Kind, Double> perKey = new LinkedHashMap<>();
     for (Kind kind : List.of(Kind.DEPOT, Kind.ROCKSDB_WINDOW, Kind.ROCKSDB_KV)) {
       Run run = last.get(kind);
       double bytes = (double) run.filesAtClose().getOrDefault("total", 0L) / run.unique();
       perKey.put(kind, bytes);
-      ratio("dedup." + kind.label + ".state_bytes_per_key", bytes);
+      results.ratio("dedup." + kind.label + ".state_bytes_per_key", bytes);
     }
     for (Kind kind : List.of(Kind.DEPOT, Kind.ROCKSDB_WINDOW, Kind.ROCKSDB_KV)) {
       Run run = last.get(kind);
-      ratio(
+      results.ratio(
           "dedup." + kind.label + ".state_bytes_per_key.before_close",
           (double) run.filesBeforeClose().getOrDefault("total", 0L) / run.unique());
     }
-    ratio(
+    results.ratio(
         "ratio.dedup_rocksdb_window_vs_depot_state_bytes",
         perKey.get(Kind.ROCKSDB_WINDOW) / perKey.get(Kind.DEPOT));
-    ratio(
+    results.ratio(
         "ratio.dedup_rocksdb_kv_vs_depot_state_bytes",
         perKey.get(Kind.ROCKSDB_KV) / perKey.get(Kind.DEPOT));
 
@@ -315,15 +315,16 @@ public final class DedupBench {
       DedupEndToEnd.Result window = e2e.get(1);
       results.put("dedup.e2e.records", Integer.toString(e2eRecords));
       results.put("dedup.e2e.unique_keys", Long.toString(e2eExpected));
-      put("dedup.e2e.depot.records_per_s_per_thread", ours.perSecond());
-      put(
+      results.rate("dedup.e2e.depot.records_per_s_per_thread", ours.perSecond());
+      results.rate(
           "dedup.e2e.depot.records_per_s_per_thread.after_first_commit",
           ours.perSecondAfterFirstCommit());
-      put("dedup.e2e.rocksdb_window.records_per_s_per_thread", window.perSecond());
-      put(
+      results.rate("dedup.e2e.rocksdb_window.records_per_s_per_thread", window.perSecond());
+      results.rate(
           "dedup.e2e.rocksdb_window.records_per_s_per_thread.after_first_commit",
           window.perSecondAfterFirstCommit());
-      ratio("ratio.dedup_e2e_depot_vs_rocksdb_window", ours.perSecond() / window.perSecond());
+      results.ratio(
+          "ratio.dedup_e2e_depot_vs_rocksdb_window", ours.perSecond() / window.perSecond());
       for (int k = 0; k < e2e.size(); k++) {
         if (e2e.get(k).unique() != e2eExpected) {
           errors.add(
@@ -541,27 +542,5 @@ public final class DedupBench {
       }
     }
     return figures;
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
-  }
-
-  private void put(String name, double perSecond) {
-    results.put(name, String.format(Locale.ROOT, "%.0f", perSecond));
-  }
-
-  private void ratio(String name, double value) {
-    results.put(name, String.format(Locale.ROOT, "%.3f", value));
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -3,17 +3,14 @@ package dev.depot.bench;
 import dev.depot.store.queue.DepotQueue;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Depot queue vs Chronicle Queue vs a plain length-prefixed {@code FileChannel} file, in one JVM.
@@ -110,18 +107,18 @@ public final class QueueBench {
             String key = contender.name() + "." + workload.getKey();
             Path dir = Files.createDirectory(root.resolve(key + "." + iteration));
             runAppendThenRead(label, warmUp, key, contender, dir, workload.getValue(), scratch);
-            deleteTree(dir);
+            BenchFiles.deleteTree(dir);
           }
         }
         for (QueueContender contender : rotate(durable, iteration)) {
           String key = contender.name() + ".sync_batch_" + SYNC_BATCH;
           Path dir = Files.createDirectory(root.resolve(key + "." + iteration));
           runDurable(label, warmUp, key, contender, dir, syncItems, scratch);
-          deleteTree(dir);
+          BenchFiles.deleteTree(dir);
         }
       }
     } finally {
-      deleteTree(root);
+      BenchFiles.deleteTree(root);
     }
     progress.printf(
         Locale.ROOT, "queue bench done in %.1f s%n", (System.nanoTime() - started) / 1e9);
@@ -275,19 +272,6 @@ public final class QueueBench {
       rotated.add(list.get((i + by) % list.size()));
     }
     return rotated;
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
   }
 
   /** Command-line options; see {@link #USAGE}. */

@@ -1,21 +1,17 @@
 package dev.depot.bench;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,7 +43,7 @@ public final class SinkBench {
   private static final String STRINGS = "org.apache.kafka.connect.storage.StringConverter";
 
   private final PrintStream progress = System.err;
-  private final Map<String, String> results = new LinkedHashMap<>();
+  private final Figures results = new Figures();
   private final int records;
   private final int runs;
   private final Path root;
@@ -96,7 +92,7 @@ public final class SinkBench {
     try {
       new SinkBench(records, runs, root).run();
     } finally {
-      deleteTree(root);
+      BenchFiles.deleteTree(root);
     }
   }
 
@@ -117,7 +113,14 @@ public final class SinkBench {
             .workerProps(workerProps)
             .brokerProps(brokerProps)
             .build();
-    connect.start();
+    // the broker's test kit prints what it formats on stdout: keep stdout for the figures
+    PrintStream stdout = System.out;
+    System.setOut(progress);
+    try {
+      connect.start();
+    } finally {
+      System.setOut(stdout);
+    }
     try {
       for (int size : new int[] {100, 1024}) {
         String label = size == 100 ? "100B" : "1KiB";
@@ -136,19 +139,19 @@ public final class SinkBench {
           file[r] = measure("file", topic, fileConfig(topic, BYTES));
           fileString[r] = measure("file_string", topic, fileConfig(topic, STRINGS));
         }
-        double d = median(depot);
-        double f = median(file);
-        double s = median(fileString);
+        double d = Figures.median(depot);
+        double f = Figures.median(file);
+        double s = Figures.median(fileString);
         if (size == 100) {
-          put("sink.depot.records_per_s", d);
-          put("sink.file.records_per_s", f);
-          ratio("ratio.depot_vs_filesink", d / f);
+          results.rate("sink.depot.records_per_s", d);
+          results.rate("sink.file.records_per_s", f);
+          results.ratio("ratio.depot_vs_filesink", d / f);
         }
-        put("sink.depot.records_per_s." + label, d);
-        put("sink.file.records_per_s." + label, f);
-        put("sink.file_string.records_per_s." + label, s);
-        ratio("ratio.depot_vs_filesink." + label, d / f);
-        ratio("ratio.depot_vs_filesink_string." + label, d / s);
+        results.rate("sink.depot.records_per_s." + label, d);
+        results.rate("sink.file.records_per_s." + label, f);
+        results.rate("sink.file_string.records_per_s." + label, s);
+        results.ratio("ratio.depot_vs_filesink." + label, d / f);
+        results.ratio("ratio.depot_vs_filesink_string." + label, d / s);
       }
     } finally {
       connect.stop();
@@ -269,27 +272,5 @@ public final class SinkBench {
         (endAt - created) / 1e9,
         rate);
     return rate;
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
-  }
-
-  private void put(String name, double value) {
-    results.put(name, String.format(Locale.ROOT, "%.0f", value));
-  }
-
-  private void ratio(String name, double value) {
-    results.put(name, String.format(Locale.ROOT, "%.3f", value));
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

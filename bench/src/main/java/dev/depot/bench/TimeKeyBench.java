@@ -12,9 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,7 +63,7 @@ public final class TimeKeyBench {
   private static final double JITTER = -2;
 
   private final PrintStream progress = System.err;
-  private final Map<String, String> results = new LinkedHashMap<>();
+  private final Figures results = new Figures();
   private final long setKeys;
   private final long hashSetKeys;
   private final long rocksKeys;
@@ -107,7 +105,7 @@ public final class TimeKeyBench {
       new TimeKeyBench(setKeys, Math.min(setKeys, hashSetKeys), Math.min(setKeys, rocksKeys), root)
           .run();
     } finally {
-      deleteTree(root);
+      BenchFiles.deleteTree(root);
     }
   }
 
@@ -161,34 +159,21 @@ public final class TimeKeyBench {
     double hash = runHashSet(hashSetKeys, true);
     double rocks = runRocks(rocksKeys, true);
 
-    put("timekey.insert.keys_per_s", median(set1));
-    put("timekey.insert.keys_per_s.threads2", median(set2));
-    put("timekey.insert.keys_per_s.late5", median(late));
-    put("timekey.insert.keys_per_s.evicting", median(evicting));
-    put("timekey.insert.keys_per_s.jitter", jitter);
-    put("hashset.insert.keys_per_s", hash);
-    put("rocksdb.insert.keys_per_s", rocks);
-    ratio("ratio.timekey_vs_rocksdb.insert", median(set1) / rocks);
-    ratio("ratio.timekey_vs_hashset.insert", median(set1) / hash);
-    ratio("ratio.timekey_threads2_vs_threads1", median(set2) / median(set1));
+    results.rate("timekey.insert.keys_per_s", Figures.median(set1));
+    results.rate("timekey.insert.keys_per_s.threads2", Figures.median(set2));
+    results.rate("timekey.insert.keys_per_s.late5", Figures.median(late));
+    results.rate("timekey.insert.keys_per_s.evicting", Figures.median(evicting));
+    results.rate("timekey.insert.keys_per_s.jitter", jitter);
+    results.rate("hashset.insert.keys_per_s", hash);
+    results.rate("rocksdb.insert.keys_per_s", rocks);
+    results.ratio("ratio.timekey_vs_rocksdb.insert", Figures.median(set1) / rocks);
+    results.ratio("ratio.timekey_vs_hashset.insert", Figures.median(set1) / hash);
+    results.ratio(
+        "ratio.timekey_threads2_vs_threads1", Figures.median(set2) / Figures.median(set1));
     results.put("bench.iterations.timekey", Integer.toString(ITERATIONS));
     for (Map.Entry<String, String> e : results.entrySet()) {
       System.out.println(e.getKey() + ": " + e.getValue());
     }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
-  }
-
-  private void put(String name, double perSecond) {
-    results.put(name, String.format(Locale.ROOT, "%.0f", perSecond));
-  }
-
-  private void ratio(String name, double value) {
-    results.put(name, String.format(Locale.ROOT, "%.3f", value));
   }
 
   /** Inserts {@code keys} keys of the workload into a new set; returns keys per second. */
@@ -234,7 +219,7 @@ public final class TimeKeyBench {
     set.checkpoint();
     TimeKeyStats stats = set.stats();
     set.close();
-    deleteTree(dir); // every run starts empty
+    BenchFiles.deleteTree(dir); // every run starts empty
     long totalNew = Arrays.stream(news).sum();
     progress.printf(
         Locale.ROOT,
@@ -257,11 +242,13 @@ public final class TimeKeyBench {
     }
     String prefix = name.equals("timekey") ? "timekey" : name;
     if (report) {
-      ratio(prefix + ".peak_memory_vs_limit", (double) stats.peakBytesInMemory() / memoryLimit);
+      results.ratio(
+          prefix + ".peak_memory_vs_limit", (double) stats.peakBytesInMemory() / memoryLimit);
     }
     if (report) {
-      ratio(prefix + ".disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
-      ratio(prefix + ".memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
+      results.ratio(prefix + ".disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
+      results.ratio(
+          prefix + ".memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
     }
     if (report && name.equals("timekey")) {
       results.put("timekey.keys", Long.toString(keys));
@@ -374,7 +361,7 @@ public final class TimeKeyBench {
           disk);
       if (report) {
         results.put("rocksdb.keys", Long.toString(keys));
-        ratio("rocksdb.disk_bytes_per_key", (double) disk / news);
+        results.ratio("rocksdb.disk_bytes_per_key", (double) disk / news);
       }
     }
     return rate;
@@ -383,14 +370,6 @@ public final class TimeKeyBench {
   private static long sizeOf(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }
