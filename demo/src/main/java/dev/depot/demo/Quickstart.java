@@ -673,56 +673,21 @@ public final class Quickstart {
   }
 
   private void awaitHttp(ChildProcess child, String url) {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (true) {
-      requireAlive(child);
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(new URI(url)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new QuickstartException("interrupted");
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException(e);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new QuickstartException(
-            "the "
-                + child.name()
-                + " did not answer "
-                + url
-                + " in "
-                + START_TIMEOUT.toSeconds()
-                + " s; its log: "
-                + child.log());
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
-    }
+    pollHttp(child, url, "the " + child.name() + " to answer " + url, r -> r.statusCode() == 200);
   }
 
   /** Waits until the connector and all its tasks are RUNNING, through the worker's REST API. */
   private void awaitConnector(ChildProcess connect) {
     String url = connectUrl + "/connectors/" + CONNECTOR + "/status";
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    String last = "no answer";
-    while (true) {
-      requireAlive(connect);
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(new URI(url)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        last = response.statusCode() + " " + response.body();
-        if (response.statusCode() == 200) {
+    pollHttp(
+        connect,
+        url,
+        "the depot sink to start",
+        response -> {
+          if (response.statusCode() != 200) {
+            return false;
+          }
           JsonNode status = json.readTree(response.body());
-          String state = status.path("connector").path("state").asText();
           boolean tasksRunning = status.path("tasks").size() > 0;
           for (JsonNode task : status.path("tasks")) {
             if (task.path("state").asText().equals("FAILED")) {
@@ -736,30 +701,55 @@ public final class Quickstart {
             }
             tasksRunning &= task.path("state").asText().equals("RUNNING");
           }
+          String state = status.path("connector").path("state").asText();
           if (state.equals("FAILED")) {
             throw new QuickstartException(
-                "the depot sink failed: " + last + "; log: " + connect.log());
+                "the depot sink failed: " + response.body() + "; log: " + connect.log());
           }
-          if (state.equals("RUNNING") && tasksRunning) {
-            return;
-          }
+          return state.equals("RUNNING") && tasksRunning;
+        });
+  }
+
+  /** Decides from an answer whether the wait is over; may throw to fail the quickstart. */
+  private interface HttpCheck {
+    boolean done(HttpResponse<String> response) throws IOException;
+  }
+
+  /**
+   * Asks {@code url} every 250 ms until {@code check} says done, while {@code child} is alive, for
+   * up to {@link #START_TIMEOUT}. Connection errors and unparsable answers mean "not yet".
+   */
+  private void pollHttp(ChildProcess child, String url, String waitingFor, HttpCheck check) {
+    URI uri = URI.create(url);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    String last = "no answer";
+    while (true) {
+      requireAlive(child);
+      try {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        last = response.statusCode() + " " + response.body();
+        if (check.done(response)) {
+          return;
         }
       } catch (IOException e) {
-        // not listening yet
+        // not listening yet, or not a full answer yet
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new QuickstartException("interrupted");
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException(e);
       }
       if (System.nanoTime() > deadline) {
         throw new QuickstartException(
-            "the depot sink did not start in "
+            "gave up waiting for "
+                + waitingFor
+                + " after "
                 + START_TIMEOUT.toSeconds()
-                + " s ("
+                + " s (last answer: "
                 + last
                 + "); log: "
-                + connect.log());
+                + child.log());
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
     }
