@@ -11,6 +11,16 @@ import java.util.stream.Stream;
 final class BenchFiles {
   private BenchFiles() {}
 
+  /**
+   * A new temporary directory under {@code parent} (created when missing), or under {@code
+   * java.io.tmpdir} when it is null.
+   */
+  static Path tempRoot(Path parent, String prefix) throws IOException {
+    Path under = parent == null ? Path.of(System.getProperty("java.io.tmpdir")) : parent;
+    Files.createDirectories(under);
+    return Files.createTempDirectory(under, prefix);
+  }
+
   /** Deletes {@code root} and everything under it; nothing when it does not exist. */
   static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {

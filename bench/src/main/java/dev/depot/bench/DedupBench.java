@@ -7,11 +7,9 @@ import dev.depot.streams.DedupStores;
 import dev.depot.streams.Deduplicate;
 import dev.depot.streams.TimeKeyStoreBuilder;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,36 +159,37 @@ public final class DedupBench {
     int e2eRecords = -1;
     int runs = -1;
     Path dir = null;
-    List<String> rest = new ArrayList<>(Arrays.asList(args));
-    while (!rest.isEmpty()) {
-      String arg = rest.remove(0);
-      switch (arg) {
-        case "--quick" -> quick = true;
-        case "--records" -> records = Long.parseLong(take(arg, rest));
-        case "--e2e-records" -> e2eRecords = Integer.parseInt(take(arg, rest));
-        case "--runs" -> runs = Integer.parseInt(take(arg, rest));
-        case "--dir" -> dir = Path.of(take(arg, rest));
-        case "-h", "--help" -> {
-          System.out.println(
-              "usage: bench/run dedup [--quick] [--records N] [--e2e-records N] [--runs N]"
-                  + " [--dir PATH]");
-          System.out.println(
-              "  --records N      records through each store in TopologyTestDriver"
-                  + " (default 5,000,000; --quick 500,000)");
-          System.out.println(
-              "  --e2e-records N  records through the dedup app on a broker"
-                  + " (default 1,000,000; --quick 500,000; 0 skips it)");
-          System.out.println(
-              "  --runs N         timed runs per store, median reported (default 3; --quick 1)");
-          System.out.println(
-              "  --dir PATH       where the temporary directory goes (default /tmp)");
-          return;
-        }
-        default -> {
-          System.err.println("dedup bench: unknown argument " + arg);
-          System.exit(2);
+    BenchArgs in = new BenchArgs(args);
+    try {
+      while (in.hasNext()) {
+        String arg = in.next();
+        switch (arg) {
+          case "--quick" -> quick = true;
+          case "--records" -> records = in.number(arg, 10_000, Long.MAX_VALUE);
+          case "--e2e-records" -> e2eRecords = (int) in.number(arg, 0, Integer.MAX_VALUE);
+          case "--runs" -> runs = (int) in.number(arg, 1, 1000);
+          case "--dir" -> dir = in.path(arg);
+          case "-h", "--help" -> {
+            System.out.println(
+                "usage: bench/run dedup [--quick] [--records N] [--e2e-records N] [--runs N]"
+                    + " [--dir PATH]");
+            System.out.println(
+                "  --records N      records through each store in TopologyTestDriver"
+                    + " (default 5,000,000; --quick 500,000)");
+            System.out.println(
+                "  --e2e-records N  records through the dedup app on a broker"
+                    + " (default 1,000,000; --quick 500,000; 0 skips it)");
+            System.out.println(
+                "  --runs N         timed runs per store, median reported (default 3; --quick 1)");
+            System.out.println(
+                "  --dir PATH       where the temporary directory goes (default /tmp)");
+            return;
+          }
+          default -> throw BenchArgs.unknown(arg);
         }
       }
+    } catch (IllegalArgumentException e) {
+      BenchArgs.exitWithUsageError("dedup", e);
     }
     if (records < 0) {
       records = quick ? 500_000 : 5_000_000;
@@ -201,15 +200,9 @@ public final class DedupBench {
     if (runs < 0) {
       runs = quick ? 1 : 3;
     }
-    if (records < 10_000 || runs < 1) {
-      System.err.println("dedup bench: --records must be at least 10,000 and --runs at least 1");
-      System.exit(2);
-    }
     // Kafka Streams and the broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    Path parent = dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir;
-    Files.createDirectories(parent);
-    Path root = Files.createTempDirectory(parent, "dedup-bench-");
+    Path root = BenchFiles.tempRoot(dir, "dedup-bench-");
     int status;
     try {
       status =
@@ -218,13 +211,6 @@ public final class DedupBench {
       BenchFiles.deleteTree(root);
     }
     System.exit(status);
-  }
-
-  private static String take(String option, List<String> rest) {
-    if (rest.isEmpty()) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return rest.remove(0);
   }
 
   static SeedWorkload seed() {

@@ -4,6 +4,7 @@ import dev.depot.store.timekey.TimeKey;
 import dev.depot.streams.TimeKeyExtractor;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -25,36 +26,30 @@ final class PeerDedupProcessors {
 
   private PeerDedupProcessors() {}
 
+  /** Whether a key is seen for the first time (and remember it); one per processor instance. */
+  private interface FirstSeen {
+    boolean test(Bytes key, long timestamp);
+  }
+
   /**
    * Duplicate if the window store holds the key at the record's timestamp ({@code fetch(key,
    * time)}); else {@code put(key, marker, time)} and forward.
    */
   static FixedKeyProcessorSupplier<byte[], byte[], byte[]> window(
       StoreBuilder<WindowStore<Bytes, byte[]>> store, TimeKeyExtractor<byte[], byte[]> extractor) {
-    String name = store.name();
     return new Supplier(
         store,
-        () ->
-            new FixedKeyProcessor<>() {
-              private FixedKeyProcessorContext<byte[], byte[]> context;
-              private WindowStore<Bytes, byte[]> seen;
-
-              @Override
-              public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
-                this.context = context;
-                this.seen = context.getStateStore(name);
-              }
-
-              @Override
-              public void process(FixedKeyRecord<byte[], byte[]> record) {
-                TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
-                Bytes bytes = Bytes.wrap(key.toBytes());
-                if (seen.fetch(bytes, record.timestamp()) == null) {
-                  seen.put(bytes, MARKER, record.timestamp());
-                  context.forward(record);
-                }
-              }
-            });
+        extractor,
+        context -> {
+          WindowStore<Bytes, byte[]> seen = context.getStateStore(store.name());
+          return (key, time) -> {
+            if (seen.fetch(key, time) != null) {
+              return false;
+            }
+            seen.put(key, MARKER, time);
+            return true;
+          };
+        });
   }
 
   /**
@@ -64,28 +59,13 @@ final class PeerDedupProcessors {
   static FixedKeyProcessorSupplier<byte[], byte[], byte[]> keyValue(
       StoreBuilder<KeyValueStore<Bytes, byte[]>> store,
       TimeKeyExtractor<byte[], byte[]> extractor) {
-    String name = store.name();
     return new Supplier(
         store,
-        () ->
-            new FixedKeyProcessor<>() {
-              private FixedKeyProcessorContext<byte[], byte[]> context;
-              private KeyValueStore<Bytes, byte[]> seen;
-
-              @Override
-              public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
-                this.context = context;
-                this.seen = context.getStateStore(name);
-              }
-
-              @Override
-              public void process(FixedKeyRecord<byte[], byte[]> record) {
-                TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
-                if (seen.putIfAbsent(Bytes.wrap(key.toBytes()), MARKER) == null) {
-                  context.forward(record);
-                }
-              }
-            });
+        extractor,
+        context -> {
+          KeyValueStore<Bytes, byte[]> seen = context.getStateStore(store.name());
+          return (key, time) -> seen.putIfAbsent(key, MARKER) == null;
+        });
   }
 
   /**
@@ -96,40 +76,48 @@ final class PeerDedupProcessors {
       TimeKeyExtractor<byte[], byte[]> extractor) {
     return new Supplier(
         null,
-        () ->
-            new FixedKeyProcessor<>() {
-              private FixedKeyProcessorContext<byte[], byte[]> context;
-              private final Set<Bytes> seen = new HashSet<>();
-
-              @Override
-              public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
-                this.context = context;
-              }
-
-              @Override
-              public void process(FixedKeyRecord<byte[], byte[]> record) {
-                TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
-                if (seen.add(Bytes.wrap(key.toBytes()))) {
-                  context.forward(record);
-                }
-              }
-            });
+        extractor,
+        context -> {
+          Set<Bytes> seen = new HashSet<>();
+          return (key, time) -> seen.add(key);
+        });
   }
 
+  /** One processor for every peer: extract the time key, forward it when first seen. */
   private static final class Supplier implements FixedKeyProcessorSupplier<byte[], byte[], byte[]> {
     private final StoreBuilder<?> store;
-    private final java.util.function.Supplier<FixedKeyProcessor<byte[], byte[], byte[]>> factory;
+    private final TimeKeyExtractor<byte[], byte[]> extractor;
+    private final Function<FixedKeyProcessorContext<byte[], byte[]>, FirstSeen> open;
 
     Supplier(
         StoreBuilder<?> store,
-        java.util.function.Supplier<FixedKeyProcessor<byte[], byte[], byte[]>> factory) {
+        TimeKeyExtractor<byte[], byte[]> extractor,
+        Function<FixedKeyProcessorContext<byte[], byte[]>, FirstSeen> open) {
       this.store = store;
-      this.factory = factory;
+      this.extractor = extractor;
+      this.open = open;
     }
 
     @Override
     public FixedKeyProcessor<byte[], byte[], byte[]> get() {
-      return factory.get();
+      return new FixedKeyProcessor<>() {
+        private FixedKeyProcessorContext<byte[], byte[]> context;
+        private FirstSeen firstSeen;
+
+        @Override
+        public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
+          this.context = context;
+          this.firstSeen = open.apply(context);
+        }
+
+        @Override
+        public void process(FixedKeyRecord<byte[], byte[]> record) {
+          TimeKey key = extractor.extract(record.key(), record.value(), record.timestamp());
+          if (firstSeen.test(Bytes.wrap(key.toBytes()), record.timestamp())) {
+            context.forward(record);
+          }
+        }
+      };
     }
 
     @Override

@@ -1,13 +1,10 @@
 package dev.depot.bench;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -61,24 +58,25 @@ public final class SinkBench {
     int records = -1;
     int runs = -1;
     Path dir = null;
-    List<String> rest = new ArrayList<>(Arrays.asList(args));
-    while (!rest.isEmpty()) {
-      String arg = rest.remove(0);
-      switch (arg) {
-        case "--quick" -> quick = true;
-        case "--records" -> records = Integer.parseInt(rest.remove(0));
-        case "--runs" -> runs = Integer.parseInt(rest.remove(0));
-        case "--dir" -> dir = Path.of(rest.remove(0));
-        case "-h", "--help" -> {
-          System.out.println(
-              "usage: bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]");
-          return;
-        }
-        default -> {
-          System.err.println("sink bench: unknown argument " + arg);
-          System.exit(2);
+    BenchArgs in = new BenchArgs(args);
+    try {
+      while (in.hasNext()) {
+        String arg = in.next();
+        switch (arg) {
+          case "--quick" -> quick = true;
+          case "--records" -> records = (int) in.number(arg, 1_000, Integer.MAX_VALUE);
+          case "--runs" -> runs = (int) in.number(arg, 1, 1000);
+          case "--dir" -> dir = in.path(arg);
+          case "-h", "--help" -> {
+            System.out.println(
+                "usage: bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]");
+            return;
+          }
+          default -> throw BenchArgs.unknown(arg);
         }
       }
+    } catch (IllegalArgumentException e) {
+      BenchArgs.exitWithUsageError("sink", e);
     }
     if (records < 0) {
       records = quick ? 200_000 : 1_000_000;
@@ -88,7 +86,7 @@ public final class SinkBench {
     }
     // the worker and broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    Path root = Files.createTempDirectory(dir == null ? Path.of("/tmp") : dir, "sink-bench-");
+    Path root = BenchFiles.tempRoot(dir, "sink-bench-");
     try {
       new SinkBench(records, runs, root).run();
     } finally {

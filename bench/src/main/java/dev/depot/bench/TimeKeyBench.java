@@ -80,40 +80,34 @@ public final class TimeKeyBench {
     boolean quick = false;
     long keys = -1;
     Path dir = null;
-    List<String> rest = new ArrayList<>(Arrays.asList(args));
-    while (!rest.isEmpty()) {
-      String arg = rest.remove(0);
-      switch (arg) {
-        case "--quick" -> quick = true;
-        case "--keys" -> keys = Long.parseLong(take(arg, rest));
-        case "--dir" -> dir = Path.of(take(arg, rest));
-        case "-h", "--help" -> {
-          System.out.println("usage: bench/run timekey [--quick] [--keys N] [--dir PATH]");
-          return;
-        }
-        default -> {
-          System.err.println("timekey bench: unknown argument " + arg);
-          System.exit(2);
+    BenchArgs in = new BenchArgs(args);
+    try {
+      while (in.hasNext()) {
+        String arg = in.next();
+        switch (arg) {
+          case "--quick" -> quick = true;
+          case "--keys" -> keys = in.number(arg, 100_000, Long.MAX_VALUE);
+          case "--dir" -> dir = in.path(arg);
+          case "-h", "--help" -> {
+            System.out.println("usage: bench/run timekey [--quick] [--keys N] [--dir PATH]");
+            return;
+          }
+          default -> throw BenchArgs.unknown(arg);
         }
       }
+    } catch (IllegalArgumentException e) {
+      BenchArgs.exitWithUsageError("timekey", e);
     }
     long setKeys = keys > 0 ? keys : quick ? 20_000_000 : 100_000_000;
     long hashSetKeys = quick ? 1_000_000 : 5_000_000;
     long rocksKeys = quick ? 300_000 : 5_000_000;
-    Path root = Files.createTempDirectory(dir == null ? Path.of("/tmp") : dir, "timekey-bench-");
+    Path root = BenchFiles.tempRoot(dir, "timekey-bench-");
     try {
       new TimeKeyBench(setKeys, Math.min(setKeys, hashSetKeys), Math.min(setKeys, rocksKeys), root)
           .run();
     } finally {
       BenchFiles.deleteTree(root);
     }
-  }
-
-  private static String take(String option, List<String> rest) {
-    if (rest.isEmpty()) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return rest.remove(0);
   }
 
   private static SeedWorkload seed(double lateRate, int thread, int threads) {
