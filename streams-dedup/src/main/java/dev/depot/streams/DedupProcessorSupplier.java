@@ -1,5 +1,6 @@
 package dev.depot.streams;
 
+import dev.depot.streams.internal.BatchDedupProcessor;
 import dev.depot.streams.internal.DedupProcessor;
 import java.util.Objects;
 import java.util.Set;
@@ -8,7 +9,8 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
- * Supplies deduplication processors, and their store (see {@link Deduplicate#firstSeen}).
+ * Supplies deduplication processors, and their store (see {@link Deduplicate#firstSeen} and {@link
+ * Deduplicate#newReadings}).
  *
  * @param <K> the record key type
  * @param <V> the record value type
@@ -16,11 +18,19 @@ import org.apache.kafka.streams.state.StoreBuilder;
 public final class DedupProcessorSupplier<K, V> implements FixedKeyProcessorSupplier<K, V, V> {
   private TimeKeyStoreBuilder store;
   private final TimeKeyExtractor<K, V> extractor;
+  private final TimeKeyBatchExtractor<K, V> batchExtractor;
   private BadRecordHandling badRecords = BadRecordHandling.FAIL;
 
   DedupProcessorSupplier(TimeKeyStoreBuilder store, TimeKeyExtractor<K, V> extractor) {
     this.store = store;
     this.extractor = Objects.requireNonNull(extractor, "extractor cannot be null");
+    this.batchExtractor = null;
+  }
+
+  DedupProcessorSupplier(TimeKeyStoreBuilder store, TimeKeyBatchExtractor<K, V> extractor) {
+    this.store = store;
+    this.extractor = null;
+    this.batchExtractor = Objects.requireNonNull(extractor, "extractor cannot be null");
   }
 
   /** Uses {@code store} (same name) with its own options instead of the default one. */
@@ -38,7 +48,7 @@ public final class DedupProcessorSupplier<K, V> implements FixedKeyProcessorSupp
   }
 
   /**
-   * What to do with a record whose time key cannot be extracted; default {@link
+   * What to do with a record whose time key (or readings) cannot be extracted; default {@link
    * BadRecordHandling#FAIL}.
    */
   public DedupProcessorSupplier<K, V> onBadRecord(BadRecordHandling handling) {
@@ -48,7 +58,9 @@ public final class DedupProcessorSupplier<K, V> implements FixedKeyProcessorSupp
 
   @Override
   public FixedKeyProcessor<K, V, V> get() {
-    return new DedupProcessor<>(store.name(), extractor, badRecords);
+    return extractor != null
+        ? new DedupProcessor<>(store.name(), extractor, badRecords)
+        : new BatchDedupProcessor<>(store.name(), batchExtractor, badRecords);
   }
 
   @Override

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.depot.store.timekey.TimeKey;
+import dev.depot.streams.internal.batch.AvroBatch;
+import dev.depot.streams.internal.batch.JsonBatch;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.function.IntFunction;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 
@@ -86,6 +89,37 @@ public final class TimeKeyExtractors {
           Math.multiplyExact(timestamp, 1000L),
           toInt(fields[1], userField),
           toInt(fields[2], deviceField));
+    };
+  }
+
+  /**
+   * JSON values (UTF-8) holding one reading each, with the fields {@code fields} names; {@link
+   * ReadingFields#withStringIds() string ids} are hashed into the key's id. The array field is not
+   * used.
+   */
+  public static <K> TimeKeyExtractor<K, byte[]> json(ReadingFields fields) {
+    Objects.requireNonNull(fields, "fields cannot be null");
+    return (key, value, timestamp) -> {
+      JsonBatch one = JsonBatch.parseSingle(value, fields);
+      return TimeKey.of(one.micros(0), one.id(0));
+    };
+  }
+
+  /**
+   * Avro values in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary), one
+   * reading each, read in place (no objects built) by their writer schema; the array field is not
+   * used. Forward the value bytes as they are: the registry is only read.
+   *
+   * @param schemas the writer schema of an id, e.g. {@code registry::schemaById}
+   */
+  public static <K> TimeKeyExtractor<K, byte[]> avro(
+      IntFunction<Schema> schemas, ReadingFields fields) {
+    Objects.requireNonNull(schemas, "schemas cannot be null");
+    Objects.requireNonNull(fields, "fields cannot be null");
+    AvroBatch.Reader reader = new AvroBatch.Reader(schemas, fields, false);
+    return (key, value, timestamp) -> {
+      AvroBatch one = reader.read(value);
+      return TimeKey.of(one.micros(0), one.id(0));
     };
   }
 

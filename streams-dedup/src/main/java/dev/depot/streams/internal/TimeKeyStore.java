@@ -100,6 +100,12 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   private final long[] ids = new long[1];
   private final boolean[] isNew = new boolean[1];
 
+  private final KeyBlock.Encoder blocks = new KeyBlock.Encoder();
+  private byte[] loggedBlock;
+  private final KeyBlock.Decoded restored = new KeyBlock.Decoded();
+  private boolean[] restoredIsNew = new boolean[0];
+  private long restoredKeys;
+
   TimeKeyStore(
       String name,
       Duration segmentInterval,
@@ -159,18 +165,57 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     open = true;
   }
 
-  /** Inserts the keys of a batch of changelog records (the values carry nothing). */
+  /**
+   * Inserts the keys of a batch of changelog records: single time keys (16-byte record keys, the
+   * values carry nothing) and {@link KeyBlock}s, all in one set insert.
+   */
   private void restore(Collection<KeyValue<byte[], byte[]>> records) {
-    int n = records.size();
-    long[] batchMicros = new long[n];
-    long[] batchIds = new long[n];
-    int i = 0;
+    KeyBlock.Decoded keys = restored;
+    keys.clear();
     for (KeyValue<byte[], byte[]> record : records) {
-      TimeKey key = decode(record.key);
-      batchMicros[i] = key.micros();
-      batchIds[i++] = key.id();
+      if (KeyBlock.isBlockKey(record.key)) {
+        try {
+          KeyBlock.decode(record.value, keys);
+        } catch (IllegalArgumentException e) {
+          throw new ProcessorStateException(
+              "store " + name + ": a key block in the changelog does not decode: " + e.getMessage(),
+              e);
+        }
+      } else {
+        TimeKey key = decode(record.key);
+        keys.add(key.micros(), key.id());
+      }
     }
-    set.insert(batchMicros, batchIds, 0, n, new boolean[n]);
+    if (restoredIsNew.length < keys.size) {
+      restoredIsNew = new boolean[keys.micros.length];
+    }
+    set.insert(keys.micros, keys.ids, 0, keys.size, restoredIsNew);
+    restoredKeys += keys.size;
+  }
+
+  /** Keys restored since the store opened (single keys and keys of blocks). */
+  long restoredKeys() {
+    return restoredKeys;
+  }
+
+  /** Answers a batch insert: the set insert, and the key block of the new keys. */
+  private void insertBatch(InsertBatch batch) {
+    int n = batch.size;
+    set.insert(batch.micros, batch.ids, 0, n, batch.isNew);
+    int fresh = 0;
+    for (int i = 0; i < n; i++) {
+      if (batch.isNew[i]) {
+        fresh++;
+      }
+    }
+    batch.inserted = fresh;
+    if (fresh > 0) {
+      insertedSinceCommit = true;
+      trackPosition();
+      batch.block = blocks.encode(batch.micros, batch.ids, batch.isNew, n, fresh);
+      batch.blockKey = blocks.key();
+      loggedBlock = batch.block;
+    }
   }
 
   private TimeKey decode(byte[] key) {
@@ -227,6 +272,17 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public void put(Bytes key, byte[] value) {
+    if (KeyBlock.isBlockKey(key.get())) {
+      if (value != null && value == loggedBlock) {
+        loggedBlock = null; // the processor logging the block its insert just made
+        return;
+      }
+      KeyBlock.Decoded keys = new KeyBlock.Decoded();
+      KeyBlock.decode(value, keys);
+      boolean[] fresh = new boolean[keys.size];
+      set.insert(keys.micros, keys.ids, 0, keys.size, fresh);
+      return;
+    }
     if (value == null) {
       throw new UnsupportedOperationException(
           "time-key store " + name + " cannot delete keys; they leave by retention");
@@ -372,7 +428,14 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    if (query instanceof InsertBatch) {
+      insertBatch((InsertBatch) query);
+      QueryResult<R> result = QueryResult.forResult((R) query);
+      result.setPosition(position);
+      return result;
+    }
     return QueryResult.forUnknownQueryType(query, this);
   }
 

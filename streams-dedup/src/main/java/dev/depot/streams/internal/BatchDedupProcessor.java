@@ -1,0 +1,169 @@
+package dev.depot.streams.internal;
+
+import dev.depot.streams.BadRecordHandling;
+import dev.depot.streams.ReadingBatch;
+import dev.depot.streams.TimeKeyBatchExtractor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.Sensor.RecordingLevel;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsMetrics;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deduplicates batch records: one set insert per record, the new keys to the changelog as one
+ * {@link KeyBlock}, and a record holding only the new readings forwarded (the record itself when
+ * all are new; nothing when none is). Metrics (group {@code stream-dedup-metrics}): {@code
+ * keys-inserted}, {@code duplicates-dropped} (readings), {@code records-forwarded}, {@code
+ * records-dropped}, {@code bad-records-skipped}, each a rate and a total.
+ */
+public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchDedupProcessor.class);
+  private static final PositionBound UNBOUNDED = PositionBound.unbounded();
+  private static final QueryConfig NO_INFO = new QueryConfig(false);
+  static final String GROUP = "stream-dedup-metrics";
+
+  private final String storeName;
+  private final TimeKeyBatchExtractor<K, V> extractor;
+  private final BadRecordHandling badRecords;
+  private final InsertBatch insert = new InsertBatch();
+  private FixedKeyProcessorContext<K, V> context;
+  private KeyValueStore<Bytes, byte[]> store;
+  private Sensor inserted;
+  private Sensor dropped;
+  private Sensor forwarded;
+  private Sensor recordsDropped;
+  private Sensor skipped;
+
+  public BatchDedupProcessor(
+      String storeName, TimeKeyBatchExtractor<K, V> extractor, BadRecordHandling badRecords) {
+    this.storeName = storeName;
+    this.extractor = extractor;
+    this.badRecords = badRecords;
+  }
+
+  @Override
+  public void init(FixedKeyProcessorContext<K, V> context) {
+    this.context = context;
+    this.store = context.getStateStore(storeName);
+    StreamsMetrics metrics = context.metrics();
+    String entity = storeName + "-" + context.taskId();
+    inserted = sensor(metrics, entity, "keys-inserted");
+    dropped = sensor(metrics, entity, "duplicates-dropped");
+    forwarded = sensor(metrics, entity, "records-forwarded");
+    recordsDropped = sensor(metrics, entity, "records-dropped");
+    skipped = sensor(metrics, entity, "bad-records-skipped");
+  }
+
+  /**
+   * A sensor with {@code name-rate} and {@code name-total} summing the values recorded (Streams'
+   * own rate-total sensors count calls, and these count readings), tagged like them.
+   */
+  private static Sensor sensor(StreamsMetrics metrics, String entity, String name) {
+    String thread = Thread.currentThread().getName();
+    Sensor sensor =
+        metrics.addSensor(thread + ".dedup." + entity + "." + name, RecordingLevel.INFO);
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("thread-id", thread);
+    tags.put("dedup-id", entity);
+    sensor.add(
+        new MetricName(name + "-total", GROUP, "The total of " + name.replace('-', ' '), tags),
+        new CumulativeSum());
+    sensor.add(
+        new MetricName(name + "-rate", GROUP, "Per second: " + name.replace('-', ' '), tags),
+        new Rate());
+    return sensor;
+  }
+
+  @Override
+  public void process(FixedKeyRecord<K, V> record) {
+    ReadingBatch<V> batch;
+    int n;
+    try {
+      batch = extractor.extract(record.key(), record.value(), record.timestamp());
+      if (batch == null) {
+        throw new IllegalArgumentException("the extractor returned no readings");
+      }
+      n = batch.size();
+      insert.reset(n);
+      for (int i = 0; i < n; i++) {
+        insert.micros[i] = batch.micros(i);
+        insert.ids[i] = batch.id(i);
+      }
+    } catch (RuntimeException e) {
+      String where = describe();
+      if (badRecords == BadRecordHandling.SKIP) {
+        LOG.warn("skipping the batch record at {}: {}", where, e.getMessage());
+        skipped.record();
+        return;
+      }
+      throw new StreamsException(
+          "cannot read the readings of the batch record at "
+              + where
+              + ": "
+              + e.getMessage()
+              + " (set the dedup processor's bad-record handling to SKIP, dedup.bad.records=skip"
+              + " in the app, to drop such records)",
+          e);
+    }
+    if (n == 0) {
+      recordsDropped.record();
+      return;
+    }
+    QueryResult<InsertBatch> result = store.query(insert, UNBOUNDED, NO_INFO);
+    if (!result.isSuccess() || result.getResult() != insert) {
+      throw new StreamsException(
+          "store "
+              + storeName
+              + " did not take a batch insert ("
+              + (result.isSuccess() ? "another result" : result.getFailureMessage())
+              + "): it must be a time-key store built by DedupStores.timeKeySet");
+    }
+    int fresh = insert.inserted;
+    if (fresh < n) {
+      dropped.record(n - fresh);
+    }
+    if (fresh == 0) {
+      recordsDropped.record();
+      return;
+    }
+    inserted.record(fresh);
+    store.put(Bytes.wrap(insert.blockKey), insert.block); // the changelog, in this transaction
+    forwarded.record();
+    if (fresh == n) {
+      context.forward(record);
+    } else {
+      context.forward(record.withValue(batch.retain(insert.isNew, fresh)));
+    }
+  }
+
+  @Override
+  public void close() {
+    if (context != null) {
+      for (Sensor sensor : new Sensor[] {inserted, dropped, forwarded, recordsDropped, skipped}) {
+        context.metrics().removeSensor(sensor);
+      }
+    }
+  }
+
+  private String describe() {
+    RecordMetadata meta = context.recordMetadata().orElse(null);
+    return meta == null
+        ? "an unknown position (punctuation)"
+        : "topic " + meta.topic() + " partition " + meta.partition() + " offset " + meta.offset();
+  }
+}

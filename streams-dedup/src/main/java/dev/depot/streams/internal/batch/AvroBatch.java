@@ -1,0 +1,317 @@
+package dev.depot.streams.internal.batch;
+
+import dev.depot.streams.ReadingBatch;
+import dev.depot.streams.ReadingFields;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import org.apache.avro.Schema;
+
+/**
+ * The readings of an Avro value in the Confluent wire format (magic byte 0, 4-byte big-endian
+ * schema id, Avro binary), read in place by the writer schema. In batch mode the record has an
+ * array field of reading records; {@link #retain} splices bytes: the value up to the array, one
+ * block holding the kept readings' bytes as they were, then the value after the array. So a
+ * forwarded batch keeps its schema id, and the registry is only ever read.
+ */
+public final class AvroBatch implements ReadingBatch<byte[]> {
+  private final byte[] value;
+  private final int size;
+  private final long[] micros;
+  private final long[] ids;
+  private final int[] starts;
+  private final int[] ends;
+  private final int arrayStart;
+  private final int arrayEnd;
+
+  private AvroBatch(
+      byte[] value,
+      int size,
+      long[] micros,
+      long[] ids,
+      int[] starts,
+      int[] ends,
+      int arrayStart,
+      int arrayEnd) {
+    this.value = value;
+    this.size = size;
+    this.micros = micros;
+    this.ids = ids;
+    this.starts = starts;
+    this.ends = ends;
+    this.arrayStart = arrayStart;
+    this.arrayEnd = arrayEnd;
+  }
+
+  /** Reads values of one layout; caches a plan per schema id. Thread-safe. */
+  public static final class Reader {
+    private final IntFunction<Schema> schemas;
+    private final ReadingFields fields;
+    private final boolean batch;
+    private final Map<Integer, AvroPlan> plans = new ConcurrentHashMap<>();
+
+    /**
+     * @param schemas writer schema by id (a registry client's cached lookup)
+     * @param batch true: records with an array field of readings; false: one reading per record
+     */
+    public Reader(IntFunction<Schema> schemas, ReadingFields fields, boolean batch) {
+      this.schemas = schemas;
+      this.fields = fields;
+      this.batch = batch;
+    }
+
+    /**
+     * The readings of a value.
+     *
+     * @throws IllegalArgumentException naming what is wrong when it is not such a value
+     */
+    public AvroBatch read(byte[] value) {
+      if (value == null) {
+        throw new IllegalArgumentException("the value is null, not an Avro record of readings");
+      }
+      if (value.length < 5 || value[0] != 0) {
+        throw new IllegalArgumentException(
+            "the value is not in the Confluent wire format: "
+                + (value.length < 5
+                    ? value.length + " bytes"
+                    : String.format("first byte 0x%02x, expected 0x00", value[0] & 0xFF)));
+      }
+      int id =
+          ((value[1] & 0xFF) << 24)
+              | ((value[2] & 0xFF) << 16)
+              | ((value[3] & 0xFF) << 8)
+              | (value[4] & 0xFF);
+      AvroPlan plan = plans.get(id);
+      if (plan == null) {
+        Schema schema = schemas.apply(id);
+        plan = batch ? AvroPlan.batch(schema, fields) : AvroPlan.single(schema, fields);
+        plans.put(id, plan);
+      }
+      return new Scan(value, plan, fields).run();
+    }
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public long micros(int i) {
+    return micros[i];
+  }
+
+  @Override
+  public long id(int i) {
+    return ids[i];
+  }
+
+  @Override
+  public byte[] retain(boolean[] keep, int kept) {
+    if (arrayStart < 0) {
+      throw new IllegalStateException("a single reading is kept or dropped whole");
+    }
+    int length = arrayStart + varintSize(kept) + 1 + (value.length - arrayEnd);
+    for (int i = 0; i < size; i++) {
+      if (keep[i]) {
+        length += ends[i] - starts[i];
+      }
+    }
+    byte[] out = new byte[length];
+    System.arraycopy(value, 0, out, 0, arrayStart);
+    int at = writeVarint(out, arrayStart, kept);
+    for (int i = 0; i < size; i++) {
+      if (keep[i]) {
+        int n = ends[i] - starts[i];
+        System.arraycopy(value, starts[i], out, at, n);
+        at += n;
+      }
+    }
+    out[at++] = 0; // end of the array's blocks
+    System.arraycopy(value, arrayEnd, out, at, value.length - arrayEnd);
+    return out;
+  }
+
+  private static int varintSize(long v) {
+    long z = (v << 1) ^ (v >> 63);
+    int n = 1;
+    while ((z & ~0x7FL) != 0) {
+      z >>>= 7;
+      n++;
+    }
+    return n;
+  }
+
+  private static int writeVarint(byte[] out, int at, long v) {
+    long z = (v << 1) ^ (v >> 63);
+    while ((z & ~0x7FL) != 0) {
+      out[at++] = (byte) ((z & 0x7F) | 0x80);
+      z >>>= 7;
+    }
+    out[at++] = (byte) z;
+    return at;
+  }
+
+  /** One scan of one value. */
+  private static final class Scan {
+    private final byte[] value;
+    private final AvroPlan plan;
+    private final AvroCursor in;
+    private final ReadingIds ids;
+    private long[] micros;
+    private int[] starts;
+    private int[] ends;
+    private int size;
+    private int arrayStart = -1;
+    private int arrayEnd = -1;
+
+    Scan(byte[] value, AvroPlan plan, ReadingFields fields) {
+      this.value = value;
+      this.plan = plan;
+      this.in = new AvroCursor(value, 5, value.length);
+      int guess = plan.arrayIndex < 0 ? 1 : 64;
+      this.micros = new long[guess];
+      this.starts = new int[guess];
+      this.ends = new int[guess];
+      this.ids = new ReadingIds(fields, guess);
+    }
+
+    AvroBatch run() {
+      if (plan.arrayIndex < 0) {
+        starts[0] = in.pos;
+        reading(0);
+        ends[0] = in.pos;
+        size = 1;
+      } else {
+        Schema[] top = plan.topFields;
+        for (int f = 0; f < top.length; f++) {
+          if (f == plan.arrayIndex) {
+            array(top[f]);
+          } else if (f == plan.topUser) {
+            id(top[f], -1, true);
+          } else if (f == plan.topDevice) {
+            id(top[f], -1, false);
+          } else {
+            in.skip(top[f]);
+          }
+        }
+      }
+      if (in.remaining() != 0) {
+        throw new IllegalArgumentException(
+            in.remaining()
+                + " bytes follow the Avro record (schema "
+                + plan.schema.getFullName()
+                + ")");
+      }
+      long[] out = new long[size];
+      ids.resolve(size, out);
+      return new AvroBatch(value, size, micros, out, starts, ends, arrayStart, arrayEnd);
+    }
+
+    private void array(Schema schema) {
+      if (schema.getType() == Schema.Type.UNION) {
+        Schema branch = in.branch(schema);
+        if (branch.getType() == Schema.Type.NULL) {
+          throw new IllegalArgumentException("the array of readings is null");
+        }
+      }
+      arrayStart = in.pos;
+      while (true) {
+        long count = in.readLong();
+        if (count == 0) {
+          break;
+        }
+        if (count < 0) {
+          count = -count;
+          in.readLong(); // the block's byte size: the items are walked anyway
+        }
+        if (count > in.remaining()) {
+          throw new IllegalArgumentException(
+              "bad Avro array block of " + count + " items at byte " + in.pos);
+        }
+        for (long k = 0; k < count; k++) {
+          int i = size;
+          grow(i + 1);
+          starts[i] = in.pos;
+          reading(i);
+          ends[i] = in.pos;
+          size++;
+        }
+      }
+      arrayEnd = in.pos;
+    }
+
+    private void reading(int i) {
+      Schema[] fields = plan.readingFields;
+      for (int f = 0; f < fields.length; f++) {
+        if (f == plan.time) {
+          micros[i] = time(fields[f], i);
+        } else if (f == plan.user) {
+          id(fields[f], i, true);
+        } else if (f == plan.device) {
+          id(fields[f], i, false);
+        } else {
+          in.skip(fields[f]);
+        }
+      }
+    }
+
+    private long time(Schema schema, int i) {
+      if (schema.getType() == Schema.Type.UNION) {
+        schema = in.branch(schema);
+      }
+      switch (schema.getType()) {
+        case LONG:
+        case INT:
+          long t = in.readLong();
+          return plan.timeMillis ? Math.multiplyExact(t, 1000L) : t;
+        default:
+          throw new IllegalArgumentException(
+              "the time of reading " + i + " is " + schema.getType());
+      }
+    }
+
+    private void id(Schema schema, int i, boolean user) {
+      if (schema.getType() == Schema.Type.UNION) {
+        schema = in.branch(schema);
+      }
+      switch (schema.getType()) {
+        case NULL:
+          return; // missing here: the record around it may have it
+        case INT:
+        case LONG:
+          long v = in.readLong();
+          if (user) {
+            ids.userNumber(i, v);
+          } else {
+            ids.deviceNumber(i, v);
+          }
+          return;
+        case STRING:
+          byte[] text = in.readBytes();
+          if (user) {
+            ids.userText(i, text);
+          } else {
+            ids.deviceText(i, text);
+          }
+          return;
+        default:
+          throw new IllegalArgumentException(
+              "an id field is of Avro type "
+                  + schema.getType()
+                  + "; it must be int, long or string");
+      }
+    }
+
+    private void grow(int capacity) {
+      if (capacity > micros.length) {
+        int n = Math.max(capacity, micros.length * 2);
+        micros = Arrays.copyOf(micros, n);
+        starts = Arrays.copyOf(starts, n);
+        ends = Arrays.copyOf(ends, n);
+      }
+      ids.ensure(capacity);
+    }
+  }
+}
