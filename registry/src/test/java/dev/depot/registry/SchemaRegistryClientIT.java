@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.testing.ApicurioRegistry;
+import dev.depot.testing.RecordingHttpProxy;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
 import java.nio.file.Path;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -89,6 +91,26 @@ class SchemaRegistryClientIT {
       assertThat(decoder.isEnd()).isTrue();
       assertThat(decoded).isEqualTo(reading);
       assertThat(reader.cachedSchemas()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void usesOnlyTheConfluentApiAndAsksForAnIdOnce() throws Exception {
+    String root = URI.create(registry.ccompatApi()).resolve("/").toString();
+    try (RecordingHttpProxy proxy = RecordingHttpProxy.start(root);
+        SchemaRegistryClient writer =
+            SchemaRegistryClient.builder(proxy.url() + "/apis/ccompat/v7").build();
+        SchemaRegistryClient reader =
+            SchemaRegistryClient.builder(proxy.url() + "/apis/ccompat/v7").build()) {
+      int id = writer.register("it-proxied-value", READING);
+      assertThat(reader.schemaById(id)).isEqualTo(READING);
+      assertThat(reader.schemaById(id)).isEqualTo(READING);
+
+      assertThat(proxy.requests())
+          .extracting(RecordingHttpProxy.Request::toString)
+          .containsExactly(
+              "POST /apis/ccompat/v7/subjects/it-proxied-value/versions",
+              "GET /apis/ccompat/v7/schemas/ids/" + id);
     }
   }
 
