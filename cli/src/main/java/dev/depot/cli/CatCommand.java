@@ -36,6 +36,13 @@ import picocli.CommandLine.Parameters;
  * JSON line per Kafka record, with its topic, partition, offset, timestamp, key, value and headers.
  * A complete record that is not an envelope is then reported on standard error and skipped, and the
  * exit code is 1. Partial records (torn tails) are never decoded.
+ *
+ * <p>With {@code --registry-url}, keys and values in the Confluent wire format (magic byte 0,
+ * 4-byte schema id, Avro binary) are decoded with their writer schema from that registry's
+ * Confluent API ({@link WireDecoder}) and printed as JSON ({@link AvroJson}) in {@code key_avro}
+ * and {@code value_avro}, after {@code key_schema_id} and {@code value_schema_id}. A registry that
+ * cannot be reached or does not know an id ends the command with one error line; bytes with the
+ * header that do not decode are reported, printed as without the option, and make the exit code 1.
  */
 @Command(
     name = "cat",
@@ -50,10 +57,15 @@ import picocli.CommandLine.Parameters;
           + "\"timestamp_type\":..,\"key\":..,\"value\":..,\"headers\":[{\"key\":..,"
           + "\"value\":..},..]}; \"key_base64\" and \"value_base64\" for binary bytes, null for"
           + " no timestamp, no key, a tombstone's value or a header without a value.",
+      "With --registry-url, keys and values in the Confluent wire format print as"
+          + " \"key_schema_id\":..,\"key_avro\":{..} and \"value_schema_id\":..,\"value_avro\":{..}:"
+          + " the Avro datum as plain JSON (unions unwrapped, bytes and fixed as base64).",
       "raw: each item's bytes (a decoded envelope's value) followed by a newline; partial records"
           + " are skipped.",
-      "Exits 1 when a record is corrupt or, when decoding, not an envelope; the other records are"
-          + " still printed."
+      "Exits 1 when a record is corrupt or, when decoding, not an envelope, or a key or value"
+          + " with the Confluent wire header does not decode; the other records are still"
+          + " printed. A registry that cannot be reached or does not know a schema id stops"
+          + " cat (exit 1)."
     })
 final class CatCommand implements Callable<Integer> {
   /** The file in a queue directory that names the sink connector's item format. */
@@ -122,6 +134,23 @@ final class CatCommand implements Callable<Integer> {
               + " reported and make the exit code 1. none: print the items as stored.")
   Decode decode = Decode.AUTO;
 
+  @Option(
+      names = "--registry-url",
+      paramLabel = "URL",
+      description =
+          "Decode keys and values in the Confluent wire format (magic byte 0, 4-byte schema id,"
+              + " Avro binary) with writer schemas from this Confluent-compatible schema registry"
+              + " API, e.g. http://localhost:8081 (Confluent, Karapace) or"
+              + " http://localhost:8080/apis/ccompat/v7 (Apicurio). Only reads from the registry."
+              + " json format only.")
+  String registryUrl;
+
+  /** Decodes the wire format when --registry-url is given, else null. */
+  private WireDecoder wire;
+
+  /** Records reported on standard error: corrupt, not an envelope, or not decodable. */
+  private long failed;
+
   private final CharsetDecoder strictUtf8 =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -137,9 +166,24 @@ final class CatCommand implements Callable<Integer> {
     if (limit != null && limit < 0) {
       throw CliException.usage("invalid value for option '--limit': must be >= 0, was " + limit);
     }
+    if (registryUrl != null && format == Format.RAW) {
+      throw CliException.usage("option '--registry-url' works with --format json only");
+    }
     io.stdout.flush();
+    if (registryUrl != null) {
+      wire = WireDecoder.open(registryUrl);
+    }
+    try {
+      return print();
+    } finally {
+      if (wire != null) {
+        wire.close();
+      }
+    }
+  }
+
+  private int print() {
     long printed = 0;
-    long failed = 0;
     StringBuilder line = new StringBuilder();
     try (DepotQueue queue = Queues.openReadOnly(dir);
         DepotCursor cursor = queue.stream(from)) {
@@ -236,7 +280,11 @@ final class CatCommand implements Callable<Integer> {
     if (record.tag() != DepotRecord.NO_TAG) {
       sb.append(",\"tag\":").append(record.tag());
     }
-    appendBytes(sb.append(','), "value", record.item());
+    if (record.complete()) {
+      appendKeyOrValue(sb.append(','), "value", record.item(), record.id());
+    } else {
+      appendBytes(sb.append(','), "value", record.item());
+    }
     return sb.append('}');
   }
 
@@ -253,8 +301,8 @@ final class CatCommand implements Callable<Integer> {
       sb.append(envelope.timestamp().longValue());
     }
     sb.append(",\"timestamp_type\":\"").append(envelope.timestampType().name()).append('"');
-    appendBytes(sb.append(','), "key", envelope.key());
-    appendBytes(sb.append(','), "value", envelope.value());
+    appendKeyOrValue(sb.append(','), "key", envelope.key(), id);
+    appendKeyOrValue(sb.append(','), "value", envelope.value(), id);
     sb.append(",\"headers\":[");
     List<DepotEnvelope.Header> headers = envelope.headers();
     for (int i = 0; i < headers.size(); i++) {
@@ -275,6 +323,29 @@ final class CatCommand implements Callable<Integer> {
     sb.append(",\"segment\":").append(DepotIds.segment(id));
     sb.append(",\"position\":").append(DepotIds.position(id));
     sb.append(",\"complete\":").append(complete);
+  }
+
+  /**
+   * Appends a key or value: decoded as {@code name_schema_id} and {@code name_avro} when it is in
+   * the Confluent wire format and --registry-url is given, else as {@link #appendBytes}.
+   */
+  private void appendKeyOrValue(StringBuilder sb, String name, byte[] bytes, long id) {
+    if (wire != null && bytes != null) {
+      try {
+        WireDecoder.Decoded decoded =
+            wire.decode(bytes, "record " + DepotIds.toString(id) + " " + name);
+        if (decoded != null) {
+          sb.append('"').append(name).append("_schema_id\":").append(decoded.schemaId());
+          sb.append(",\"").append(name).append("_avro\":");
+          AvroJson.append(sb, decoded.schema(), decoded.datum());
+          return;
+        }
+      } catch (WireDecoder.NotAvroException e) {
+        failed++;
+        io.error(e.getMessage());
+      }
+    }
+    appendBytes(sb, name, bytes);
   }
 
   /**

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * depot ls DIR                       segment files, sizes, modification times
  * depot cat DIR [--from ID] [--limit N] [--format json|raw] [--encoding auto|utf8|base64]
+ *               [--decode auto|envelope|none] [--registry-url URL]
  * depot verify DIR                   checks every record's checksum
  * depot stats DIR                    counts of items, partial and corrupt records, bytes
  * depot append DIR [--segment-bytes N] &lt; lines.txt

@@ -244,7 +244,7 @@ public final class Quickstart {
                 sent.set(
                     generator.run(
                         bootstrap,
-                        registryUrl == null ? null : registryUrl + "/apis/registry/v2",
+                        registryUrl == null ? null : registryUrl + "/apis/ccompat/v7",
                         () -> stopping)),
             "quickstart-generator");
     producing.setDaemon(true);

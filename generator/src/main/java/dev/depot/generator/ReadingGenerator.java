@@ -1,6 +1,7 @@
 package dev.depot.generator;
 
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import dev.depot.registry.ConfluentWire;
+import dev.depot.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +30,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -42,15 +41,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <pre>{@code
  * java -jar depot-generator.jar --bootstrap-servers localhost:9092 --records 1000000 \
- *     --registry-url http://localhost:8080/apis/registry/v2
+ *     --registry-url http://localhost:8081     # Apicurio: http://localhost:8080/apis/ccompat/v7
  * }</pre>
  *
  * <p>Values are {@link #SCHEMA} readings: Avro in the Confluent wire format (magic 0, 4-byte schema
- * id, Avro binary) through Apicurio's serializer and a registry, or JSON objects with the same
+ * id, Avro binary), the schema registered under {@code <topic>-value} through the Confluent REST
+ * API of any compatible registry ({@link SchemaRegistryClient}); or JSON objects with the same
  * fields.
  */
 public final class ReadingGenerator {
-  /** The readings' schema, registered under the subject {@code readings-value}. */
+  /** The readings' schema, registered under the subject {@code <topic>-value}. */
   public static final Schema SCHEMA =
       SchemaBuilder.record("Reading")
           .namespace("dev.depot.quickstart")
@@ -130,8 +130,9 @@ public final class ReadingGenerator {
    * Produces every record (acks=all, idempotent), unless {@code stop} turns true first. Returns the
    * number sent, or -1 when it failed ({@link #failure()} says why).
    *
-   * @param registryUrl Apicurio's API ({@code .../apis/registry/v2}) for Avro values, or null for
-   *     JSON values
+   * @param registryUrl the base URL of a Confluent-compatible registry API ({@code
+   *     http://host:8081}, or Apicurio's {@code http://host:8080/apis/ccompat/v7}) for Avro values,
+   *     or null for JSON values
    */
   public long run(String bootstrapServers, String registryUrl, BooleanSupplier stop) {
     Map<String, Object> config = new HashMap<>();
@@ -143,9 +144,6 @@ public final class ReadingGenerator {
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "quickstart-generator");
     try {
-      if (registryUrl != null) {
-        awaitRegistry(registryUrl);
-      }
       return produce(config, registryUrl, stop);
     } catch (RuntimeException e) {
       failure.compareAndSet(null, e);
@@ -160,28 +158,29 @@ public final class ReadingGenerator {
         return produce(producer, ReadingGenerator::json, stop);
       }
     }
-    // Apicurio's serializer registers the schema and writes the first value; every value after it
-    // is the same 5-byte prefix (magic 0, schema id) and plain Avro binary: the same bytes, at a
-    // fraction of the serializer's per-record cost
-    byte[] prefix;
-    try (Serializer<GenericRecord> registering = new AvroKafkaSerializer<>()) {
-      registering.configure(registryConfig(registryUrl), false);
-      byte[] first = registering.serialize(topic, avro(SeedWorkload.EPOCH, 0, 0));
-      if (first == null || first.length < 5 || first[0] != 0) {
-        throw new IllegalStateException(
-            "the registry's serializer did not write the Confluent wire format (magic byte 0)");
-      }
-      prefix = Arrays.copyOf(first, 5);
-    }
-    AvroWireEncoder encoder = new AvroWireEncoder(prefix);
+    AvroWireEncoder encoder =
+        new AvroWireEncoder(ConfluentWire.header(registerSchema(registryUrl)));
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
       return produce(producer, encoder::encode, stop);
     }
   }
 
+  /**
+   * Registers {@link #SCHEMA} under {@code <topic>-value} once the registry answers, and returns
+   * its id: every value is then that 5-byte header (magic 0, schema id) and plain Avro binary, the
+   * bytes a Confluent serializer writes.
+   */
+  int registerSchema(String registryUrl) {
+    try (SchemaRegistryClient registry =
+        SchemaRegistryClient.builder(registryUrl).settingName("--registry-url").build()) {
+      awaitRegistry(registry.baseUrl());
+      return registry.register(topic + "-value", SCHEMA);
+    }
+  }
+
   /** Writes readings in the Confluent wire format with a known schema id. Not thread-safe. */
-  private static final class AvroWireEncoder {
+  static final class AvroWireEncoder {
     private final byte[] prefix;
     private final GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(SCHEMA);
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
@@ -205,10 +204,13 @@ public final class ReadingGenerator {
     }
   }
 
-  /** Waits until the registry answers, so a registry that starts with us is not a failure. */
+  /**
+   * Waits until the registry's Confluent API answers ({@code GET /subjects}), so a registry that
+   * starts with us is not a failure.
+   */
   private static void awaitRegistry(String registryUrl) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    URI info = URI.create(registryUrl + "/system/info");
+    URI info = URI.create(registryUrl + "/subjects");
     long deadline = System.nanoTime() + REGISTRY_WAIT.toNanos();
     String last = "";
     while (System.nanoTime() < deadline) {
@@ -239,17 +241,6 @@ public final class ReadingGenerator {
             + " s ("
             + last
             + ")");
-  }
-
-  /** Apicurio serde settings for the Confluent wire format against {@code registryUrl}. */
-  public static Map<String, Object> registryConfig(String registryUrl) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("apicurio.registry.url", registryUrl);
-    config.put("apicurio.registry.auto-register", "true");
-    config.put("apicurio.registry.as-confluent", "true");
-    config.put("apicurio.registry.use-id", "contentId");
-    config.put("apicurio.registry.headers.enabled", "false");
-    return config;
   }
 
   private interface Encoder<V> {
@@ -320,8 +311,8 @@ public final class ReadingGenerator {
   /**
    * Produces readings from the command line: {@code --bootstrap-servers HOST:PORT} (required),
    * {@code --topic} (readings), {@code --records} (1,000,000), {@code --duplicate-rate} (0.1),
-   * {@code --batch} (500) and {@code --registry-url} (Apicurio's API; JSON values without it).
-   * Prints {@code name: value} lines on stdout when done.
+   * {@code --batch} (500) and {@code --registry-url} (a Confluent-compatible registry API; JSON
+   * values without it). Prints {@code name: value} lines on stdout when done.
    */
   public static void main(String[] args) {
     Map<String, String> options = new HashMap<>();
