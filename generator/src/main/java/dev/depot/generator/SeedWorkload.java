@@ -7,9 +7,9 @@ import java.util.SplittableRandom;
 /**
  * The time-key seed workload: users x devices sampling at a fixed rate, each upload a batch of
  * consecutive keys of one device, devices taking turns in a shuffled round-robin. A share of the
- * batches is re-sent whole at the device's next turn, and a share arrives late: after the device's
- * following batch. Deterministic for a seed; writes keys into caller arrays without allocating. The
- * benchmarks and the quickstart's generator both run it.
+ * batches is re-sent whole 1 to {@link #maxDelay()} batches later, and a share arrives late: after
+ * the device's following batch. Deterministic for a seed; writes keys into caller arrays without
+ * allocating. The benchmarks and the quickstart's generator both run it.
  *
  * <pre>{@code
  * SeedWorkload w = new SeedWorkload(42, 1000, 4, 10.0, 5000, 0.10, 0.0, 0, 1);
@@ -22,6 +22,9 @@ public final class SeedWorkload {
   /** The first reading's time: 2023-11-14T22:13:20Z in epoch microseconds. */
   public static final long EPOCH = 1_700_000_000_000_000L; // 2023-11-14T22:13:20Z
 
+  /** How many batches later a re-sent or late batch comes at most, unless {@link #withDelay}. */
+  public static final int DEFAULT_MAX_DELAY = 50;
+
   private final int users;
   private final int devicesPerUser;
   private final long periodMicros;
@@ -32,6 +35,7 @@ public final class SeedWorkload {
   private final int threads;
   private final SplittableRandom random;
   private long jitterMicros;
+  private int maxDelay = DEFAULT_MAX_DELAY;
 
   private final long[] next; // per device: the next key's micros
   private final int[] order;
@@ -94,14 +98,32 @@ public final class SeedWorkload {
     return this;
   }
 
+  /**
+   * Sends re-sent and late batches 1 to {@code maxBatches} batches later instead of 1 to {@value
+   * #DEFAULT_MAX_DELAY}: a short run needs a short delay, or its re-sends fall due after its end.
+   */
+  public SeedWorkload withDelay(int maxBatches) {
+    if (maxBatches < 1) {
+      throw new IllegalArgumentException("the delay must be at least 1 batch, was " + maxBatches);
+    }
+    this.maxDelay = maxBatches;
+    return this;
+  }
+
+  /** How many batches later a re-sent or late batch comes at most. */
+  public int maxDelay() {
+    return maxDelay;
+  }
+
   public int batchKeys() {
     return batchKeys;
   }
 
   /**
    * Writes the next batch into {@code micros} and {@code ids} from 0; returns its size. A batch
-   * chosen for a re-send is sent again 1 to 50 batches later; a batch chosen to be late is held
-   * back while the device's following batch goes first, and sent 1 to 50 batches later.
+   * chosen for a re-send is sent again 1 to {@link #maxDelay()} batches later; a batch chosen to be
+   * late is held back while the device's following batch goes first, and sent 1 to {@link
+   * #maxDelay()} batches later.
    */
   public int next(long[] micros, long[] ids) {
     batch++;
@@ -119,11 +141,11 @@ public final class SeedWorkload {
     }
     long from = advance(device);
     if (random.nextDouble() < lateRate) {
-      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from, 0});
+      pending.add(new long[] {batch + 1 + random.nextInt(maxDelay), device, from, 0});
       from = advance(device);
     }
     if (random.nextDouble() < resendRate) {
-      pending.add(new long[] {batch + 1 + random.nextInt(50), device, from, 1});
+      pending.add(new long[] {batch + 1 + random.nextInt(maxDelay), device, from, 1});
     }
     return fill(device, from, micros, ids);
   }

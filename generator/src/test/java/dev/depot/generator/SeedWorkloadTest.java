@@ -1,10 +1,13 @@
 package dev.depot.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +39,39 @@ class SeedWorkloadTest {
     }
     // 30 % of the new batches are chosen, and most come due within the run
     assertThat(resends).isBetween(300, 500);
+  }
+
+  @Test
+  void reSentBatchesComeAtMostTheGivenDelayLater() {
+    SeedWorkload workload = new SeedWorkload(7, 20, 2, 10.0, 10, 0.3, 0.0, 0, 1).withDelay(3);
+    assertThat(workload.maxDelay()).isEqualTo(3);
+    long[] micros = new long[10];
+    long[] ids = new long[10];
+    Map<Key, Integer> firstSent = new HashMap<>(); // a batch's first key -> its batch number
+    int longest = 0;
+    int resends = 0;
+    for (int b = 0; b < 1_000; b++) {
+      workload.next(micros, ids);
+      Key first = new Key(micros[0], ids[0]);
+      if (workload.lastWasResend()) {
+        resends++;
+        assertThat(firstSent).containsKey(first);
+        longest = Math.max(longest, b - firstSent.get(first));
+      } else {
+        firstSent.put(first, b);
+      }
+    }
+    assertThat(resends).isBetween(150, 300);
+    // 1 to 3 batches later; one more when another due batch went first
+    assertThat(longest).isBetween(1, 6);
+  }
+
+  @Test
+  void theDefaultDelayIsFiftyBatches() {
+    SeedWorkload workload = new SeedWorkload(7, 20, 2, 10.0, 10, 0.3, 0.0, 0, 1);
+    assertThat(workload.maxDelay()).isEqualTo(SeedWorkload.DEFAULT_MAX_DELAY).isEqualTo(50);
+    assertThatThrownBy(() -> workload.withDelay(0))
+        .hasMessage("the delay must be at least 1 batch, was 0");
   }
 
   @Test
