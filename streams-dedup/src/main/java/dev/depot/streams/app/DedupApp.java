@@ -1,26 +1,27 @@
 package dev.depot.streams.app;
 
+import dev.depot.registry.SchemaRegistryClient;
 import dev.depot.streams.BadRecordHandling;
+import dev.depot.streams.DedupProcessorSupplier;
 import dev.depot.streams.DedupStores;
 import dev.depot.streams.Deduplicate;
+import dev.depot.streams.ReadingFields;
+import dev.depot.streams.TimeKeyBatchExtractors;
 import dev.depot.streams.TimeKeyExtractor;
 import dev.depot.streams.TimeKeyExtractors;
 import dev.depot.streams.TimeKeyStoreBuilder;
-import io.apicurio.registry.serde.avro.AvroSerde;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import org.apache.avro.generic.GenericRecord;
+import java.util.function.IntFunction;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -124,58 +125,107 @@ public final class DedupApp {
         config.lower(DedupAppConfig.BAD_RECORDS).equals("skip")
             ? BadRecordHandling.SKIP
             : BadRecordHandling.FAIL;
+    boolean batch = config.lower(DedupAppConfig.RECORD_LAYOUT).equals("batch");
+    boolean avro = config.lower(DedupAppConfig.VALUE_FORMAT).equals("avro");
     boolean recordTime = config.lower(DedupAppConfig.TIME_SOURCE).equals("record");
-    String timeField = config.getString(DedupAppConfig.TIME_FIELD);
-    String userField = config.getString(DedupAppConfig.USER_FIELD);
-    String deviceField = config.getString(DedupAppConfig.DEVICE_FIELD);
-    String input = config.getString(DedupAppConfig.INPUT_TOPIC);
-    String output = config.getString(DedupAppConfig.OUTPUT_TOPIC);
-    StreamsBuilder builder = new StreamsBuilder();
-    if (config.lower(DedupAppConfig.VALUE_FORMAT).equals("avro")) {
-      Serde<GenericRecord> values = new AvroSerde<>();
-      values.configure(apicurioConfig(props), false);
-      TimeKeyExtractor<byte[], IndexedRecord> extractor =
-          recordTime
-              ? TimeKeyExtractors.avroWithRecordTimestamp(userField, deviceField)
-              : TimeKeyExtractors.avro(timeField, userField, deviceField);
-      builder.stream(input, Consumed.with(Serdes.ByteArray(), values))
-          .processValues(
-              Deduplicate.<byte[], GenericRecord>firstSeen(
-                      store.name(), (k, v, ts) -> extractor.extract(k, v, ts))
-                  .withStore(store)
-                  .onBadRecord(badRecords))
-          .to(output, Produced.with(Serdes.ByteArray(), values));
-    } else {
-      TimeKeyExtractor<byte[], byte[]> extractor =
-          recordTime
-              ? TimeKeyExtractors.jsonWithRecordTimestamp(userField, deviceField)
-              : TimeKeyExtractors.json(timeField, userField, deviceField);
-      builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-          .processValues(
-              Deduplicate.firstSeen(store.name(), extractor)
-                  .withStore(store)
-                  .onBadRecord(badRecords))
-          .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    ReadingFields fields = fields(config, batch, avro);
+    if (recordTime && batch) {
+      throw new ConfigException(
+          DedupAppConfig.TIME_SOURCE,
+          "record",
+          "a record's timestamp cannot tell the readings of a batch apart; use"
+              + " dedup.time.source=field with dedup.record.layout=batch");
     }
+    IntFunction<Schema> schemas = avro ? registry(config)::schemaById : null;
+    DedupProcessorSupplier<byte[], byte[]> dedup;
+    if (batch) {
+      dedup =
+          Deduplicate.newReadings(
+              store.name(),
+              avro
+                  ? TimeKeyBatchExtractors.<byte[]>avro(schemas, fields)
+                  : TimeKeyBatchExtractors.<byte[]>json(fields));
+    } else if (recordTime) {
+      String user = config.getString(DedupAppConfig.USER_FIELD);
+      String device = config.getString(DedupAppConfig.DEVICE_FIELD);
+      if (fields.stringIds() || user.isEmpty()) {
+        throw new ConfigException(
+            DedupAppConfig.TIME_SOURCE,
+            "record",
+            "takes integer user and device fields; use dedup.time.source=field for string ids or"
+                + " no user field");
+      }
+      TimeKeyExtractor<byte[], byte[]> extractor;
+      if (avro) {
+        TimeKeyExtractor<byte[], IndexedRecord> fromRecord =
+            TimeKeyExtractors.avroWithRecordTimestamp(user, device);
+        WireAvroReader reader = new WireAvroReader(schemas);
+        extractor = (k, v, ts) -> fromRecord.extract(k, reader.read(v), ts);
+      } else {
+        extractor = TimeKeyExtractors.jsonWithRecordTimestamp(user, device);
+      }
+      dedup = Deduplicate.firstSeen(store.name(), extractor);
+    } else {
+      dedup =
+          Deduplicate.firstSeen(
+              store.name(),
+              avro
+                  ? TimeKeyExtractors.<byte[]>avro(schemas, fields)
+                  : TimeKeyExtractors.<byte[]>json(fields));
+    }
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(
+            config.getString(DedupAppConfig.INPUT_TOPIC),
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .processValues(dedup.withStore(store).onBadRecord(badRecords))
+        .to(
+            config.getString(DedupAppConfig.OUTPUT_TOPIC),
+            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
     return builder.build();
   }
 
-  /** Apicurio's serde settings: the Confluent wire format unless the file says otherwise. */
-  static Map<String, Object> apicurioConfig(Properties props) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("apicurio.registry.as-confluent", "true");
-    config.put("apicurio.registry.use-id", "contentId");
-    config.put("apicurio.registry.headers.enabled", "false");
-    config.put("apicurio.registry.auto-register", "true");
-    for (String key : props.stringPropertyNames()) {
-      if (key.startsWith("apicurio.")) {
-        config.put(key, props.getProperty(key));
-      }
-    }
-    if (!config.containsKey("apicurio.registry.url")) {
+  private static ReadingFields fields(DedupAppConfig config, boolean batch, boolean avro) {
+    String array = config.getString(DedupAppConfig.BATCH_FIELD);
+    if (batch && avro && array.isEmpty()) {
       throw new ConfigException(
-          "apicurio.registry.url", null, "is required with dedup.value.format=avro");
+          DedupAppConfig.BATCH_FIELD,
+          array,
+          "an Avro batch is a record with an array field: name it (an empty name, a top-level"
+              + " array, is for JSON only)");
     }
-    return config;
+    ReadingFields fields =
+        ReadingFields.defaults()
+            .withArray(array)
+            .withTime(config.getString(DedupAppConfig.TIME_FIELD))
+            .withDevice(config.getString(DedupAppConfig.DEVICE_FIELD));
+    String user = config.getString(DedupAppConfig.USER_FIELD);
+    fields = user.isEmpty() ? fields.withoutUser() : fields.withUser(user);
+    return config.lower(DedupAppConfig.ID_TYPE).equals("string") ? fields.withStringIds() : fields;
+  }
+
+  /** The registry client for Avro values; refuses Apicurio's own settings of earlier versions. */
+  static SchemaRegistryClient registry(DedupAppConfig config) {
+    String url = config.getString(DedupAppConfig.REGISTRY_URL).trim();
+    if (url.isEmpty()) {
+      Object old = config.originals().get("apicurio.registry.url");
+      throw new ConfigException(
+          DedupAppConfig.REGISTRY_URL,
+          url,
+          "is required with dedup.value.format=avro: the base URL of a Confluent-compatible"
+              + " schema registry"
+              + (old == null
+                  ? ""
+                  : " (apicurio.registry.url="
+                      + old
+                      + " is no longer read: for Apicurio, set"
+                      + " dedup.registry.url to its /apis/ccompat/v7)"));
+    }
+    try {
+      return SchemaRegistryClient.builder(url)
+          .requestTimeout(Duration.ofMillis(config.getLong(DedupAppConfig.REGISTRY_TIMEOUT_MS)))
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(DedupAppConfig.REGISTRY_URL, url, e.getMessage());
+    }
   }
 }

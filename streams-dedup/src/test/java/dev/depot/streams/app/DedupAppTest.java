@@ -37,11 +37,19 @@ class DedupAppTest {
   void avroValuesNeedARegistryUrlAndBuildOnceGivenOne() throws Exception {
     assertThatThrownBy(() -> DedupApp.topology(sample("dedup.value.format=avro")))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("apicurio.registry.url")
+        .hasMessageContaining("dedup.registry.url")
         .hasMessageContaining("dedup.value.format=avro");
+    assertThatThrownBy(
+            () ->
+                DedupApp.topology(
+                    sample("dedup.value.format=avro", "apicurio.registry.url=http://r/apis")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("apicurio.registry.url=http://r/apis is no longer read");
     Topology avro =
         DedupApp.topology(
-            sample("dedup.value.format=AVRO", "apicurio.registry.url=http://127.0.0.1:1/apis"));
+            sample(
+                "dedup.value.format=AVRO",
+                "dedup.registry.url=http://127.0.0.1:1/apis/ccompat/v7"));
     assertThat(avro.describe().toString()).contains("stores: [dedup]");
   }
 
@@ -61,5 +69,42 @@ class DedupAppTest {
     assertThatThrownBy(() -> sample("dedup.input.topic"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("expected key=value, got 'dedup.input.topic'");
+  }
+
+  @Test
+  void theBatchLayoutBuildsForJsonAndAvroAndRefusesWhatCannotWork() throws Exception {
+    assertThat(sample().getProperty("dedup.record.layout")).isEqualTo("batch");
+    assertThat(DedupApp.topology(sample()).describe().toString()).contains("stores: [dedup]");
+    assertThat(
+            DedupApp.topology(
+                    sample(
+                        "dedup.value.format=avro",
+                        "dedup.registry.url=http://127.0.0.1:1",
+                        "dedup.id.type=STRING",
+                        "dedup.user.field="))
+                .describe()
+                .toString())
+        .contains("stores: [dedup]");
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.record.layout=batches")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.record.layout")
+        .hasMessageContaining("batches");
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.time.source=record")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.time.source")
+        .hasMessageContaining("dedup.record.layout=batch");
+    assertThatThrownBy(
+            () ->
+                DedupApp.topology(
+                    sample(
+                        "dedup.value.format=avro",
+                        "dedup.registry.url=http://127.0.0.1:1",
+                        "dedup.batch.field=")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.batch.field");
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.id.type=uuid")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.id.type")
+        .hasMessageContaining("uuid");
   }
 }

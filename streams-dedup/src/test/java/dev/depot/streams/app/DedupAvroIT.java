@@ -6,11 +6,14 @@ import static dev.depot.streams.app.DedupCluster.uploads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.depot.registry.ConfluentWire;
+import dev.depot.registry.SchemaRegistryClient;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
 import dev.depot.testing.ApicurioRegistry;
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import dev.depot.testing.RecordingHttpProxy;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -29,9 +32,12 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
@@ -64,6 +70,28 @@ class DedupAvroIT {
 
   private static DedupCluster cluster;
   private static ApicurioRegistry registry;
+  private static RecordingHttpProxy proxy;
+  private static final String CCOMPAT = "/apis/ccompat/v7";
+  private static final Schema SAMPLE =
+      SchemaBuilder.record("Sample")
+          .namespace("dev.depot.it")
+          .fields()
+          .requiredLong("ts_us")
+          .requiredDouble("hr")
+          .endRecord();
+  private static final Schema UPLOAD =
+      SchemaBuilder.record("Upload")
+          .namespace("dev.depot.it")
+          .fields()
+          .requiredInt("user_id")
+          .requiredInt("device_id")
+          .name("readings")
+          .type()
+          .array()
+          .items(SAMPLE)
+          .noDefault()
+          .endRecord();
+  private static int uploadSchemaId;
   private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
 
   @TempDir Path stateDir;
@@ -72,6 +100,7 @@ class DedupAvroIT {
   static void start() throws Exception {
     Path runnerDir = ApicurioRegistry.runnerDirFromBuild();
     registry = ApicurioRegistry.start(runnerDir, runnerDir.resolveSibling("dedup-avro-it.log"));
+    proxy = RecordingHttpProxy.start(registry.ccompatApi().replace(CCOMPAT, ""));
     cluster = DedupCluster.start();
   }
 
@@ -82,19 +111,13 @@ class DedupAvroIT {
         cluster.close();
       }
     } finally {
+      if (proxy != null) {
+        proxy.close();
+      }
       if (registry != null) {
         registry.close();
       }
     }
-  }
-
-  private static Map<String, String> serdeSettings() {
-    return Map.of(
-        "apicurio.registry.url", registry.apicurioApi(),
-        "apicurio.registry.auto-register", "true",
-        "apicurio.registry.as-confluent", "true",
-        "apicurio.registry.use-id", "contentId",
-        "apicurio.registry.headers.enabled", "false");
   }
 
   private static GenericRecord reading(long micros, int user, int device) {
@@ -107,26 +130,89 @@ class DedupAvroIT {
     return r;
   }
 
-  /** Sends each batch's readings as Avro through Apicurio's serializer; returns what was sent. */
-  private static List<GenericRecord> send(List<Batch> batches) {
-    AvroKafkaSerializer<GenericRecord> serializer = new AvroKafkaSerializer<>();
-    serializer.configure(serdeSettings(), false);
+  /** Registers {@code schema} through the Confluent-compatible API; the wire format header. */
+  private static byte[] header(Schema schema) {
+    try (SchemaRegistryClient client =
+        SchemaRegistryClient.builder(registry.ccompatApi()).build()) {
+      return ConfluentWire.header(client.register(IN + "-value", schema));
+    }
+  }
+
+  private static byte[] wire(byte[] header, Schema schema, GenericRecord record) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(header);
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    try {
+      new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+      encoder.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void produce(List<ProducerRecord<byte[], byte[]>> records) {
     Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", cluster.bootstrapServers());
     config.put("acks", "all");
-    List<GenericRecord> sent = new ArrayList<>();
-    try (KafkaProducer<byte[], GenericRecord> producer =
-        new KafkaProducer<>(config, new ByteArraySerializer(), serializer)) {
-      for (Batch batch : batches) {
-        for (int i = 0; i < batch.size(); i++) {
-          GenericRecord r = reading(batch.first() + i * 100_000L, batch.user(), batch.device());
-          producer.send(new ProducerRecord<>(IN, batch.key(), r));
-          sent.add(r);
-        }
-      }
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+      records.forEach(producer::send);
       producer.flush();
     }
+  }
+
+  /** Sends each batch's readings, one Avro record each, in the wire format; returns them. */
+  private static List<GenericRecord> send(List<Batch> batches) {
+    byte[] header = header(READING);
+    List<GenericRecord> sent = new ArrayList<>();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (Batch batch : batches) {
+      for (int i = 0; i < batch.size(); i++) {
+        GenericRecord r = reading(batch.first() + i * 100_000L, batch.user(), batch.device());
+        records.add(new ProducerRecord<>(IN, batch.key(), wire(header, READING, r)));
+        sent.add(r);
+      }
+    }
+    produce(records);
     return sent;
+  }
+
+  /** Sends each batch as one UPLOAD record (the device named once, around the array). */
+  private static void sendUploads(String topic, List<Batch> batches) {
+    byte[] header = header(UPLOAD);
+    uploadSchemaId = ByteBuffer.wrap(header, 1, 4).getInt();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (Batch batch : batches) {
+      GenericRecord upload = new GenericData.Record(UPLOAD);
+      upload.put("user_id", batch.user());
+      upload.put("device_id", batch.device());
+      List<GenericRecord> readings = new ArrayList<>();
+      for (int i = 0; i < batch.size(); i++) {
+        GenericRecord r = new GenericData.Record(SAMPLE);
+        long micros = batch.first() + i * 100_000L;
+        r.put("ts_us", micros);
+        r.put("hr", 50 + (micros % 1000) / 10.0);
+        readings.add(r);
+      }
+      upload.put("readings", readings);
+      records.add(new ProducerRecord<>(topic, batch.key(), wire(header, UPLOAD, upload)));
+    }
+    produce(records);
+  }
+
+  /** The time keys of an UPLOAD value, decoded with plain Avro. */
+  private List<TimeKey> uploadKeys(byte[] value) {
+    GenericRecord upload = decode(value);
+    List<TimeKey> out = new ArrayList<>();
+    for (Object o : (List<?>) upload.get("readings")) {
+      out.add(
+          TimeKey.of(
+              (Long) ((GenericRecord) o).get("ts_us"),
+              (Integer) upload.get("user_id"),
+              (Integer) upload.get("device_id")));
+    }
+    return out;
   }
 
   private static TimeKey keyOf(GenericRecord r) {
@@ -167,7 +253,7 @@ class DedupAvroIT {
     Map<String, String> overrides =
         new HashMap<>(cluster.baseOverrides("avro-app", stateDir, IN, OUT));
     overrides.put("dedup.value.format", "avro");
-    overrides.put("apicurio.registry.url", registry.apicurioApi());
+    overrides.put("dedup.registry.url", proxy.url() + CCOMPAT);
     Properties props = DedupCluster.sampleConfig(overrides);
 
     List<Batch> uploads = uploads(3, 2, 4, 50, T0);
@@ -201,6 +287,57 @@ class DedupAvroIT {
     } finally {
       DedupCluster.closeLeaving(streams);
     }
+    assertOnlySchemasByIdWereRead();
+  }
+
+  /** The application read the registry through its Confluent-compatible API only, and no more. */
+  private void assertOnlySchemasByIdWereRead() {
+    assertThat(proxy.requests()).isNotEmpty();
+    assertThat(proxy.requests())
+        .allSatisfy(
+            r -> {
+              assertThat(r.method()).isEqualTo("GET");
+              assertThat(r.path()).startsWith(CCOMPAT + "/schemas/ids/");
+            });
+    assertThat(proxy.paths()).noneMatch(p -> p.contains("/apis/registry"));
+  }
+
+  @Test
+  void avroBatchRecordsAreForwardedWithOnlyTheirNewReadingsAndTheirSchemaId() throws Exception {
+    String in = IN + "-batch";
+    cluster.createTopics(2, in, OUT + "-batch");
+    Map<String, String> overrides =
+        new HashMap<>(cluster.baseOverrides("avro-batch-app", stateDir, in, OUT + "-batch"));
+    overrides.put("dedup.value.format", "avro");
+    overrides.put("dedup.record.layout", "batch");
+    overrides.put("dedup.registry.url", proxy.url() + CCOMPAT);
+    Properties props = DedupCluster.sampleConfig(overrides);
+    List<Batch> uploads = uploads(3, 2, 4, 50, T0 + 3_600_000_000L);
+    List<Batch> shifted =
+        uploads.stream()
+            .map(b -> new Batch(b.user(), b.device(), b.first() + 25 * 100_000L, b.size()))
+            .toList();
+    Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(uploads));
+    expected.addAll(DedupCluster.keysOf(shifted));
+    KafkaStreams streams = DedupCluster.inProcess(props);
+    try {
+      streams.start();
+      DedupCluster.awaitRunning(streams);
+      sendUploads(in, uploads);
+      sendUploads(in, shifted); // half of each is a repeat
+      sendUploads(in, uploads); // all repeats
+      try (Output output =
+          cluster.settledOutputOf("avro-batch-app", in, OUT + "-batch", this::uploadKeys)) {
+        assertEachKeyOnce(output, expected);
+        assertThat(output.records).isEqualTo(uploads.size() * 2L);
+        for (byte[] v : output.rawValues) {
+          assertThat(ByteBuffer.wrap(v, 1, 4).getInt()).isEqualTo(uploadSchemaId);
+        }
+      }
+    } finally {
+      DedupCluster.closeLeaving(streams);
+    }
+    assertOnlySchemasByIdWereRead();
   }
 
   private static String hex(byte[] bytes) {

@@ -3,6 +3,10 @@ package dev.depot.streams.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.depot.store.timekey.TimeKey;
+import dev.depot.streams.ReadingBatch;
+import dev.depot.streams.ReadingFields;
+import dev.depot.streams.TimeKeyBatchExtractor;
+import dev.depot.streams.TimeKeyBatchExtractors;
 import dev.depot.streams.TimeKeyExtractor;
 import dev.depot.streams.TimeKeyExtractors;
 import java.io.IOException;
@@ -151,6 +155,7 @@ final class DedupCluster implements AutoCloseable {
     o.put("main.consumer.heartbeat.interval.ms", "1000");
     o.put("producer.transaction.timeout.ms", "5000");
     o.put("main.consumer.max.poll.records", "200");
+    o.put("dedup.record.layout", "reading"); // the sample's is batch; tests of it set it back
     return o;
   }
 
@@ -168,6 +173,24 @@ final class DedupCluster implements AutoCloseable {
     return KEYS.extract(null, reading, 0L);
   }
 
+  /** The time keys of a JSON value: one reading, or a batch record with a readings array. */
+  static List<TimeKey> keysOfValue(byte[] value) {
+    if (value.length > 0
+        && new String(value, 0, Math.min(value.length, 64), StandardCharsets.UTF_8)
+            .contains("\"readings\"")) {
+      ReadingBatch<byte[]> batch = BATCH_KEYS.extract(null, value, 0L);
+      List<TimeKey> out = new ArrayList<>(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        out.add(TimeKey.of(batch.micros(i), batch.id(i)));
+      }
+      return out;
+    }
+    return List.of(keyOf(value));
+  }
+
+  private static final TimeKeyBatchExtractor<byte[], byte[]> BATCH_KEYS =
+      TimeKeyBatchExtractors.json(ReadingFields.defaults());
+
   /**
    * One device's upload: {@code size} consecutive readings at 10 Hz from {@code first}, keyed by
    * device so that a device's readings stay in one partition.
@@ -183,6 +206,23 @@ final class DedupCluster implements AutoCloseable {
 
     byte[] key() {
       return (user + "-" + device).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The upload as one batch record: {@code {"user_id":..,"device_id":..,"readings":[...]}}. */
+    byte[] record() {
+      StringBuilder out =
+          new StringBuilder(
+              "{\"user_id\":" + user + ",\"device_id\":" + device + ",\"readings\":[");
+      for (int i = 0; i < size; i++) {
+        long micros = first + i * 100_000L;
+        out.append(i == 0 ? "" : ",")
+            .append("{\"ts_us\":")
+            .append(micros)
+            .append(",\"hr\":")
+            .append(50 + Math.floorMod(micros, 100))
+            .append('}');
+      }
+      return out.append("]}").toString().getBytes(StandardCharsets.UTF_8);
     }
   }
 
@@ -200,6 +240,14 @@ final class DedupCluster implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Sends each batch as one batch record, and waits until the broker has them all. */
+  void sendRecords(String topic, List<Batch> batches) {
+    for (Batch batch : batches) {
+      producer.send(new ProducerRecord<>(topic, batch.key(), batch.record()));
+    }
+    producer.flush();
   }
 
   /** Sends the batches (in order, each in full) and waits until the broker has them all. */
@@ -224,19 +272,27 @@ final class DedupCluster implements AutoCloseable {
   /** Reads a topic from the start, counting how often each time key appears. */
   final class Output implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Function<byte[], TimeKey> decoder;
+    private final Function<byte[], List<TimeKey>> decoder;
     final Map<TimeKey, Integer> counts = new HashMap<>();
     final List<byte[]> rawValues = new ArrayList<>();
     long records;
+    long readings;
 
     Output(String topic, IsolationLevel isolation) {
       this(topic, isolation, DedupCluster::keyOf);
     }
 
     /**
-     * @param decoder the time key of a value (the default: of a JSON reading)
+     * @param decoder the time key of a value
      */
     Output(String topic, IsolationLevel isolation, Function<byte[], TimeKey> decoder) {
+      this(decoder.andThen(List::of), topic, isolation);
+    }
+
+    /**
+     * @param decoder the time keys of a value (the default: of a JSON reading or batch record)
+     */
+    Output(Function<byte[], List<TimeKey>> decoder, String topic, IsolationLevel isolation) {
       this.decoder = decoder;
       Map<String, Object> config = new HashMap<>();
       config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -258,7 +314,10 @@ final class DedupCluster implements AutoCloseable {
       for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
         records++;
         rawValues.add(record.value());
-        counts.merge(decoder.apply(record.value()), 1, Integer::sum);
+        for (TimeKey key : decoder.apply(record.value())) {
+          readings++;
+          counts.merge(key, 1, Integer::sum);
+        }
       }
       return this;
     }
@@ -305,7 +364,7 @@ final class DedupCluster implements AutoCloseable {
   }
 
   Output output(String topic) {
-    return new Output(topic, IsolationLevel.READ_COMMITTED);
+    return new Output(DedupCluster::keysOfValue, topic, IsolationLevel.READ_COMMITTED);
   }
 
   /**
@@ -353,13 +412,18 @@ final class DedupCluster implements AutoCloseable {
 
   /** Reads the whole output (read_committed) once the application has settled. */
   Output settledOutput(String appId, String input, String output) {
-    return settledOutput(appId, input, output, DedupCluster::keyOf);
+    return settledOutputOf(appId, input, output, DedupCluster::keysOfValue);
   }
 
   Output settledOutput(
       String appId, String input, String output, Function<byte[], TimeKey> decoder) {
+    return settledOutputOf(appId, input, output, decoder.andThen(List::of));
+  }
+
+  Output settledOutputOf(
+      String appId, String input, String output, Function<byte[], List<TimeKey>> decoder) {
     awaitSettled(appId, input, output);
-    Output out = new Output(output, IsolationLevel.READ_COMMITTED, decoder);
+    Output out = new Output(decoder, output, IsolationLevel.READ_COMMITTED);
     await("reading " + output + " to its end", () -> out.poll().atEnd());
     return out;
   }
@@ -367,7 +431,7 @@ final class DedupCluster implements AutoCloseable {
   static void assertEachKeyOnce(Output out, Set<TimeKey> expected) {
     assertThat(out.repeated()).as("keys forwarded more than once").isEmpty();
     assertThat(out.counts.keySet()).as("keys forwarded").isEqualTo(expected);
-    assertThat(out.records).isEqualTo(expected.size());
+    assertThat(out.readings).isEqualTo(expected.size());
   }
 
   // ---- the application in this JVM ----
