@@ -6,6 +6,8 @@ import dev.depot.demo.internal.ChildProcess;
 import dev.depot.demo.internal.DepotWatch;
 import dev.depot.demo.internal.Options;
 import dev.depot.generator.ReadingGenerator;
+import dev.depot.generator.ReadingGenerator.Layout;
+import dev.depot.registry.SchemaRegistryClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -195,9 +197,11 @@ public final class Quickstart {
     dedupArgs.add("bootstrap.servers=" + bootstrap);
     dedupArgs.add("state.dir=" + data.resolve("dedup-state"));
     dedupArgs.add("num.standby.replicas=0"); // one instance: no other to keep a standby on
+    dedupArgs.add("dedup.record.layout=" + options.layout().configValue());
+    dedupArgs.add("dedup.batch.field=" + ReadingGenerator.BATCH_FIELD);
     dedupArgs.add("dedup.value.format=" + (registryUrl != null ? "avro" : "json"));
     if (registryUrl != null) {
-      dedupArgs.add("apicurio.registry.url=" + registryUrl + "/apis/registry/v2");
+      dedupArgs.add("dedup.registry.url=" + confluentApi());
     }
     ChildProcess dedup =
         startChild(
@@ -223,29 +227,34 @@ public final class Quickstart {
     awaitConnector(connect);
 
     String format =
-        registryUrl != null
-            ? "Avro, Confluent wire format, registry " + registryUrl
-            : "JSON, no registry";
+        (registryUrl != null
+                ? "Avro, Confluent wire format, registry " + registryUrl
+                : "JSON, no registry")
+            + (options.layout() == Layout.BATCH
+                ? "; one record per upload"
+                : "; one record per reading");
     step(
         String.format(
             Locale.ROOT,
-            "producing %,d readings to %s (%s; %.0f %% of the batches sent twice)",
+            "producing %,d readings to %s (%s; %.0f %% of the uploads sent twice)",
             options.records(),
             inputTopic,
             format,
             options.duplicateRate() * 100));
     ReadingGenerator generator =
         new ReadingGenerator(
-            inputTopic, options.records(), options.duplicateRate(), options.batchKeys());
+            inputTopic,
+            options.records(),
+            options.duplicateRate(),
+            options.batchKeys(),
+            options.layout());
     AtomicLong sent = new AtomicLong(-1);
     Thread producing =
         new Thread(
             () ->
                 sent.set(
                     generator.run(
-                        bootstrap,
-                        registryUrl == null ? null : registryUrl + "/apis/ccompat/v7",
-                        () -> stopping)),
+                        bootstrap, registryUrl == null ? null : confluentApi(), () -> stopping)),
             "quickstart-generator");
     producing.setDaemon(true);
     producing.start();
@@ -259,9 +268,19 @@ public final class Quickstart {
     }
 
     step("verifying the depot: every record's checksum, envelope and reading");
-    DepotWatch.Verification verification =
-        DepotWatch.verify(
-            depot, inputTopic, outputTopic, registryUrl != null, data.resolve("verify"));
+    DepotWatch.Verification verification;
+    if (registryUrl == null) {
+      verification =
+          DepotWatch.verify(depot, inputTopic, outputTopic, null, data.resolve("verify"));
+    } else {
+      // the schema each value was written with, by the id in its header: the generator's, and
+      // the one the dedup application wrote its records with
+      try (SchemaRegistryClient schemas = SchemaRegistryClient.builder(confluentApi()).build()) {
+        verification =
+            DepotWatch.verify(
+                depot, inputTopic, outputTopic, schemas::schemaById, data.resolve("verify"));
+      }
+    }
     summary(generator, verification, pipelineNanos, format);
     if (!verification.ok()) {
       return 1;
@@ -305,9 +324,16 @@ public final class Quickstart {
       long produced = generator.produced();
       long raw = watch.count(inputTopic);
       long unique = watch.count(outputTopic);
-      long expectedUnique = options.records() - generator.duplicates();
+      // in records: every upload is new readings only or a whole re-send (dropped whole)
+      long records =
+          options.layout() == Layout.BATCH
+              ? (options.records() + options.batchKeys() - 1) / options.batchKeys()
+              : options.records();
+      long expectedUnique = records - generator.duplicateRecords();
       boolean done =
-          sent.get() >= 0 && raw >= sent.get() && unique >= sent.get() - generator.duplicates();
+          sent.get() >= 0
+              && raw >= generator.producedRecords()
+              && unique >= generator.producedRecords() - generator.duplicateRecords();
       long now = System.nanoTime();
       if (raw + unique + produced != lastTotal) {
         lastTotal = raw + unique + produced;
@@ -327,7 +353,8 @@ public final class Quickstart {
       }
       if (done || terminal || now - lastShown > TimeUnit.SECONDS.toNanos(2)) {
         lastShown = now;
-        String bar = bar(options.records(), produced, raw, unique, expectedUnique, now - started);
+        String bar =
+            bar(options.records(), produced, records, raw, unique, expectedUnique, now - started);
         if (terminal) {
           progress.print("\r" + bar);
         } else {
@@ -346,18 +373,25 @@ public final class Quickstart {
   }
 
   private static String bar(
-      long records, long produced, long raw, long unique, long expectedUnique, long nanos) {
+      long readings,
+      long produced,
+      long records,
+      long raw,
+      long unique,
+      long expectedUnique,
+      long nanos) {
     int width = 30;
     double share = (raw + unique) / (double) (records + Math.max(expectedUnique, 1));
     int filled = (int) Math.min(width, Math.round(share * width));
     return String.format(
         Locale.ROOT,
-        "[%s%s] %3d%%  produced %,d/%,d  in the depot: raw %,d, unique %,d  %.0f s",
+        "[%s%s] %3d%%  produced %,d/%,d readings  in the depot: raw %,d, unique %,d records"
+            + "  %.0f s",
         "#".repeat(filled),
         ".".repeat(width - filled),
         Math.min(100, Math.round(share * 100)),
         produced,
-        records,
+        readings,
         raw,
         unique,
         nanos / 1e9);
@@ -366,40 +400,55 @@ public final class Quickstart {
   private void summary(
       ReadingGenerator generator, DepotWatch.Verification v, long pipelineNanos, String format) {
     long produced = generator.produced();
-    long raw = v.records().getOrDefault(inputTopic, 0L);
-    long unique = v.records().getOrDefault(outputTopic, 0L);
+    long producedRecords = generator.producedRecords();
+    long rawRecords = v.records().getOrDefault(inputTopic, 0L);
+    long uniqueRecords = v.records().getOrDefault(outputTopic, 0L);
+    long rawReadings = v.readings().getOrDefault(inputTopic, 0L);
+    long uniqueReadings = v.readings().getOrDefault(outputTopic, 0L);
     Map<String, String> rows = new LinkedHashMap<>();
     rows.put(
         "produced",
-        String.format(Locale.ROOT, "%,d readings to %s (%s)", produced, inputTopic, format));
+        String.format(
+            Locale.ROOT,
+            "%,d readings in %,d records to %s (%s)",
+            produced,
+            producedRecords,
+            inputTopic,
+            format));
     rows.put(
         "duplicates sent",
         String.format(
             Locale.ROOT,
-            "%,d (%.1f %%: re-sent batches)",
+            "%,d readings in %,d records (%.1f %% of the readings: re-sent uploads)",
             generator.duplicates(),
+            generator.duplicateRecords(),
             100.0 * generator.duplicates() / Math.max(produced, 1)));
     rows.put(
         "duplicates dropped",
         String.format(
             Locale.ROOT,
-            "%,d (by the dedup application: %s minus %s)",
-            raw - unique,
+            "%,d readings (%,d records dropped, %,d trimmed; by the dedup application: %s minus"
+                + " %s)",
+            rawReadings - uniqueReadings,
+            rawRecords - uniqueRecords,
+            v.trimmed(),
             inputTopic,
             outputTopic));
     rows.put(
         "depot " + inputTopic,
         String.format(
             Locale.ROOT,
-            "%,d records in %d partitions",
-            raw,
+            "%,d readings in %,d records in %d partitions",
+            rawReadings,
+            rawRecords,
             v.partitions().getOrDefault(inputTopic, 0)));
     rows.put(
         "depot " + outputTopic,
         String.format(
             Locale.ROOT,
-            "%,d records in %d partitions",
-            unique,
+            "%,d readings in %,d records in %d partitions",
+            uniqueReadings,
+            uniqueRecords,
             v.partitions().getOrDefault(outputTopic, 0)));
     rows.put(
         "depot verified",
@@ -407,10 +456,10 @@ public final class Quickstart {
             ? String.format(
                 Locale.ROOT,
                 "yes: %,d records read, every checksum good, no partial record; %s holds each of"
-                    + " %,d keys once, and %s every offset once",
+                    + " %,d distinct readings once, and %s every offset once",
                 v.recordsRead(),
                 outputTopic,
-                v.distinctKeys(),
+                v.distinctReadings(),
                 inputTopic)
             : "NO: "
                 + String.join("; ", v.problems().subList(0, Math.min(5, v.problems().size()))));
@@ -418,9 +467,10 @@ public final class Quickstart {
         "throughput",
         String.format(
             Locale.ROOT,
-            "produced %,.0f records/s; end to end %,.0f records/s (%.1f s from the first send to"
-                + " the last record in the depot)",
+            "produced %,.0f readings/s (%,.0f records/s); end to end %,.0f readings/s (%.1f s from"
+                + " the first send to the last record in the depot)",
             produced / (generator.elapsedNanos() / 1e9),
+            producedRecords / (generator.elapsedNanos() / 1e9),
             produced / (pipelineNanos / 1e9),
             pipelineNanos / 1e9));
     rows.put("data", shown(depot) + "/<topic>/<partition>/");
@@ -440,6 +490,11 @@ public final class Quickstart {
     out.println("  bin/depot stats " + raw0);
     out.println("  bin/depot verify " + raw0);
     out.flush();
+  }
+
+  /** The registry's Confluent-compatible API (Apicurio serves it under /apis/ccompat/v7). */
+  private String confluentApi() {
+    return registryUrl + "/apis/ccompat/v7";
   }
 
   /** A path relative to the working directory when it is under it. */

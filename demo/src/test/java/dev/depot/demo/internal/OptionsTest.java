@@ -3,6 +3,8 @@ package dev.depot.demo.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.depot.generator.ReadingGenerator.Layout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,8 @@ class OptionsTest {
     assertThat(o.registry()).isTrue();
     assertThat(o.keepRunning()).isFalse();
     assertThat(o.data()).isEqualTo(Path.of("quickstart-data").toAbsolutePath());
+    assertThat(o.batchKeys()).isEqualTo(500);
+    assertThat(o.layout()).isEqualTo(Layout.BATCH);
   }
 
   @Test
@@ -33,7 +37,9 @@ class OptionsTest {
               "--data",
               "/tmp/qs",
               "--batch",
-              "50"
+              "50",
+              "--layout",
+              "reading"
             },
             HOME);
     assertThat(o.records()).isEqualTo(1000);
@@ -42,6 +48,29 @@ class OptionsTest {
     assertThat(o.registry()).isFalse();
     assertThat(o.data()).isEqualTo(Path.of("/tmp/qs"));
     assertThat(o.batchKeys()).isEqualTo(50);
+    assertThat(o.layout()).isEqualTo(Layout.READING);
+  }
+
+  @Test
+  void theUsageListsEveryFlagTheScriptAndTheReadmeList() throws Exception {
+    String script = Files.readString(Path.of("..", "quickstart"));
+    String readme = Files.readString(Path.of("..", "README.md"));
+    for (String flag :
+        new String[] {
+          "--records N",
+          "--duplicate-rate R",
+          "--keep-running",
+          "--no-registry",
+          "--data DIR",
+          "--batch N",
+          "--layout",
+          "--no-build"
+        }) {
+      assertThat(Options.USAGE).contains(flag);
+      assertThat(script).as("./quickstart's usage").contains(flag);
+      assertThat(readme).as("README").contains("`" + flag);
+    }
+    assertThat(script).contains("[--layout batch|reading]", "[--batch N]");
   }
 
   @Test
@@ -56,6 +85,8 @@ class OptionsTest {
         .hasMessageContaining("was NaN");
     assertThatThrownBy(() -> Options.parse(new String[] {"--records"}, HOME))
         .hasMessage("--records needs a value");
+    assertThatThrownBy(() -> Options.parse(new String[] {"--layout", "rows"}, HOME))
+        .hasMessage("--layout must be batch or reading, was rows");
     assertThatThrownBy(() -> Options.parse(new String[] {"--fast"}, HOME))
         .hasMessage("unknown option --fast (--help lists them)");
   }
