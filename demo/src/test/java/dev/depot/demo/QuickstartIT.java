@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,31 +45,62 @@ class QuickstartIT {
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
   private static final String RAW = "readings";
   private static final String UNIQUE = "readings-unique";
-  private static final Schema READING =
+  private static final String READING_JSON =
+      "{\"type\":\"record\",\"name\":\"Reading\",\"namespace\":\"dev.depot.quickstart\","
+          + "\"fields\":[{\"name\":\"ts_us\",\"type\":\"long\"},{\"name\":\"user_id\","
+          + "\"type\":\"int\"},{\"name\":\"device_id\",\"type\":\"int\"},{\"name\":\"hr\","
+          + "\"type\":\"int\"}]}";
+
+  /** The schema the generator writes readings with (the reading layout). */
+  private static final Schema READING = new Schema.Parser().parse(READING_JSON);
+
+  /** The schema the generator writes uploads with (the batch layout), hand-written here. */
+  private static final Schema READING_BATCH =
       new Schema.Parser()
           .parse(
-              "{\"type\":\"record\",\"name\":\"Reading\",\"fields\":[{\"name\":\"ts_us\","
-                  + "\"type\":\"long\"},{\"name\":\"user_id\",\"type\":\"int\"},{\"name\":"
-                  + "\"device_id\",\"type\":\"int\"},{\"name\":\"hr\",\"type\":\"int\"}]}");
+              "{\"type\":\"record\",\"name\":\"ReadingBatch\",\"namespace\":"
+                  + "\"dev.depot.quickstart\",\"fields\":[{\"name\":\"user_id\",\"type\":\"int\"},"
+                  + "{\"name\":\"device_id\",\"type\":\"int\"},{\"name\":\"readings\",\"type\":"
+                  + "{\"type\":\"array\",\"items\":"
+                  + READING_JSON
+                  + "}}]}");
 
   @TempDir Path tmp;
 
   @Test
-  void avroReadingsThroughThePipelineMatchTheSummaryAndTheDepotOnDisk() throws Exception {
+  void avroBatchRecordsThroughThePipelineMatchTheSummaryAndTheDepotOnDisk() throws Exception {
     Path data = tmp.resolve("qs-avro");
     Run run = start(data, "--records", "30000", "--duplicate-rate", "0.3", "--batch", "200");
     assertThat(run.awaitExit()).as(run.describe()).isZero();
 
     Map<String, String> summary = run.summary();
-    Depot depot = Depot.read(data.resolve("depot"), true);
-    assertSummaryMatches(summary, depot, 30_000);
+    Depot depot = Depot.read(data.resolve("depot"), READING_BATCH);
+    assertSummaryMatches(summary, depot, 30_000, 150);
     assertThat(summary.get("produced")).contains("Avro, Confluent wire format");
-    assertThat(depot.schemaIds).as("every value carries the registry's schema id").hasSize(1);
+    assertThat(depot.schemaIds)
+        .as("every value of both topics carries the one schema id the generator registered")
+        .hasSize(1);
     assertNoProcessLeft(data);
   }
 
   @Test
-  void jsonWithoutRegistryKeepsRunningUntilInterruptedThenStopsEverything() throws Exception {
+  void aSmallDefaultRunDropsDuplicates() throws Exception {
+    Path data = tmp.resolve("qs-small");
+    Run run = start(data, "--records", "20000");
+    assertThat(run.awaitExit()).as(run.describe()).isZero();
+
+    Map<String, String> summary = run.summary();
+    Depot depot = Depot.read(data.resolve("depot"), READING_BATCH);
+    assertSummaryMatches(summary, depot, 20_000, 40);
+    assertThat(numbers(summary.get("duplicates dropped")).get(0))
+        .as("readings dropped by a 20,000-reading run")
+        .isPositive();
+    assertThat(depot.records.get(UNIQUE)).isLessThan(depot.records.get(RAW));
+    assertNoProcessLeft(data);
+  }
+
+  @Test
+  void jsonReadingsWithoutRegistryKeepRunningUntilInterruptedThenStopEverything() throws Exception {
     Path data = tmp.resolve("qs-json");
     Run run =
         start(
@@ -79,6 +111,8 @@ class QuickstartIT {
             "0.5",
             "--batch",
             "100",
+            "--layout",
+            "reading",
             "--no-registry",
             "--keep-running");
     run.awaitOutput("Everything keeps running");
@@ -97,8 +131,9 @@ class QuickstartIT {
     assertThat(run.stderr()).contains("Connect worker stopped", "broker stopped");
 
     Map<String, String> summary = run.summary();
-    Depot depot = Depot.read(data.resolve("depot"), false);
-    assertSummaryMatches(summary, depot, 12_000);
+    Depot depot = Depot.read(data.resolve("depot"), null);
+    assertSummaryMatches(summary, depot, 12_000, 12_000);
+    assertThat(depot.readings).isEqualTo(depot.records);
     assertThat(summary.get("produced")).contains("JSON, no registry");
     assertNoProcessLeft(data);
   }
@@ -128,23 +163,41 @@ class QuickstartIT {
     assertThat(data).doesNotExist();
   }
 
-  private static void assertSummaryMatches(Map<String, String> summary, Depot depot, long records) {
+  /**
+   * Checks every number of the summary against the depot as read here: readings and records per
+   * topic, duplicates sent and dropped, records dropped and trimmed.
+   */
+  private static void assertSummaryMatches(
+      Map<String, String> summary, Depot depot, long readings, long records) {
     assertThat(depot.partial).as("partial records").isZero();
+    assertThat(depot.readings.get(RAW)).as("raw readings in the depot").isEqualTo(readings);
     assertThat(depot.records.get(RAW)).as("raw records in the depot").isEqualTo(records);
-    assertThat(firstNumber(summary.get("produced"))).isEqualTo(records);
-    assertThat(firstNumber(summary.get("depot " + RAW))).isEqualTo(depot.records.get(RAW));
-    assertThat(firstNumber(summary.get("depot " + UNIQUE))).isEqualTo(depot.records.get(UNIQUE));
+    assertThat(numbers(summary.get("produced"))).startsWith(readings, records);
+    assertThat(numbers(summary.get("depot " + RAW)))
+        .startsWith(depot.readings.get(RAW), depot.records.get(RAW));
+    assertThat(numbers(summary.get("depot " + UNIQUE)))
+        .startsWith(depot.readings.get(UNIQUE), depot.records.get(UNIQUE));
 
     long distinct = depot.keys.get(RAW).size();
-    long duplicatesSent = records - distinct;
-    assertThat(duplicatesSent).as("the workload re-sent some batches").isPositive();
-    assertThat(firstNumber(summary.get("duplicates sent"))).isEqualTo(duplicatesSent);
-    assertThat(firstNumber(summary.get("duplicates dropped"))).isEqualTo(duplicatesSent);
+    long duplicatesSent = readings - distinct;
+    assertThat(duplicatesSent).as("the workload re-sent some uploads").isPositive();
+    assertThat(numbers(summary.get("duplicates sent")))
+        .startsWith(duplicatesSent, depot.repeatRecords);
+    assertThat(numbers(summary.get("duplicates dropped")))
+        .startsWith(
+            duplicatesSent,
+            depot.records.get(RAW) - depot.records.get(UNIQUE),
+            depot.trimmedRecords);
 
-    // exactly once: every distinct reading once in the deduplicated topic, nothing else
-    assertThat(depot.records.get(UNIQUE)).isEqualTo(distinct);
+    // exactly once: every distinct reading once in the deduplicated topic, nothing else; a record
+    // for each raw record with a new reading, none for a raw record of repeats only
+    assertThat(depot.readings.get(UNIQUE)).isEqualTo(distinct);
     assertThat(depot.keys.get(UNIQUE)).isEqualTo(depot.keys.get(RAW));
+    assertThat(depot.records.get(UNIQUE)).isEqualTo(depot.records.get(RAW) - depot.repeatRecords);
     assertThat(summary.get("depot verified")).startsWith("yes");
+    assertThat(numbers(summary.get("depot verified")))
+        .startsWith(depot.records.get(RAW) + depot.records.get(UNIQUE))
+        .contains(distinct);
     assertThat(summary.get("data")).contains("depot");
   }
 
@@ -176,11 +229,16 @@ class QuickstartIT {
     return false;
   }
 
-  private static long firstNumber(String value) {
+  /** The whole numbers in a summary row, in order ("1,234" is one number). */
+  private static List<Long> numbers(String value) {
     assertThat(value).isNotNull();
-    Matcher m = Pattern.compile("[\\d,]+").matcher(value);
-    assertThat(m.find()).as(value).isTrue();
-    return Long.parseLong(m.group().replace(",", ""));
+    List<Long> numbers = new ArrayList<>();
+    Matcher m = Pattern.compile("\\d[\\d,]*").matcher(value);
+    while (m.find()) {
+      numbers.add(Long.parseLong(m.group().replace(",", "")));
+    }
+    assertThat(numbers).as(value).isNotEmpty();
+    return numbers;
   }
 
   private static List<Long> pids(Path data) throws IOException {
@@ -290,19 +348,32 @@ class QuickstartIT {
     }
   }
 
-  /** The depot as read here: complete records and the readings' keys, per topic. */
+  /**
+   * The depot as read here: complete records, readings and the readings' keys per topic; the raw
+   * records that repeat only readings sent before, and those that hold some new readings and some
+   * repeats (which the dedup application forwards trimmed).
+   */
   private static final class Depot {
     final Map<String, Long> records = new LinkedHashMap<>();
+    final Map<String, Long> readings = new LinkedHashMap<>();
     final Map<String, Set<TimeKey>> keys = new LinkedHashMap<>();
     final Set<Integer> schemaIds = new HashSet<>();
+    long repeatRecords;
+    long trimmedRecords;
     long partial;
 
-    static Depot read(Path root, boolean avro) throws IOException {
+    /**
+     * @param schema the generator's writer schema for Avro values (a reading or an upload), null
+     *     for JSON values
+     */
+    static Depot read(Path root, Schema schema) throws IOException {
       Depot depot = new Depot();
       ObjectMapper json = new ObjectMapper();
-      GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(READING);
+      GenericDatumReader<GenericRecord> reader =
+          schema == null ? null : new GenericDatumReader<>(schema);
       for (String topic : List.of(RAW, UNIQUE)) {
         long count = 0;
+        long readingCount = 0;
         Set<TimeKey> keys = new HashSet<>();
         List<Path> partitions;
         try (Stream<Path> dirs = Files.list(root.resolve(topic))) {
@@ -321,40 +392,76 @@ class QuickstartIT {
               count++;
               DepotEnvelope envelope = EnvelopeCodec.decode(record.item());
               assertThat(envelope.topic()).isEqualTo(topic);
-              byte[] v = envelope.value();
-              TimeKey key;
-              if (avro) {
-                assertThat(v[0]).as("magic byte").isZero();
-                depot.schemaIds.add(
-                    ((v[1] & 0xff) << 24)
-                        | ((v[2] & 0xff) << 16)
-                        | ((v[3] & 0xff) << 8)
-                        | (v[4] & 0xff));
-                GenericRecord r =
-                    reader.read(null, DecoderFactory.get().binaryDecoder(v, 5, v.length - 5, null));
-                key =
-                    TimeKey.of(
-                        (Long) r.get("ts_us"),
-                        (Integer) r.get("user_id"),
-                        (Integer) r.get("device_id"));
-              } else {
-                JsonNode node = json.readTree(v);
-                key =
-                    TimeKey.of(
-                        node.get("ts_us").asLong(),
-                        node.get("user_id").asInt(),
-                        node.get("device_id").asInt());
+              List<TimeKey> inRecord = decode(envelope.value(), reader, json, depot.schemaIds);
+              assertThat(inRecord).as("readings in a record").isNotEmpty();
+              readingCount += inRecord.size();
+              int fresh = 0;
+              for (TimeKey key : inRecord) {
+                if (keys.add(key)) {
+                  fresh++;
+                } else if (topic.equals(UNIQUE)) {
+                  throw new AssertionError(UNIQUE + " holds " + key + " twice");
+                }
               }
-              if (!keys.add(key) && topic.equals(UNIQUE)) {
-                throw new AssertionError(UNIQUE + " holds " + key + " twice");
+              if (topic.equals(RAW) && fresh == 0) {
+                depot.repeatRecords++;
+              } else if (topic.equals(RAW) && fresh < inRecord.size()) {
+                depot.trimmedRecords++;
               }
             }
           }
         }
         depot.records.put(topic, count);
+        depot.readings.put(topic, readingCount);
         depot.keys.put(topic, keys);
       }
       return depot;
+    }
+
+    /** The readings of one value: a reading, or an upload's array of readings. */
+    private static List<TimeKey> decode(
+        byte[] v, GenericDatumReader<GenericRecord> reader, ObjectMapper json, Set<Integer> ids)
+        throws IOException {
+      List<TimeKey> keys = new ArrayList<>();
+      if (reader != null) {
+        assertThat(v[0]).as("magic byte").isZero();
+        ids.add(
+            ((v[1] & 0xff) << 24) | ((v[2] & 0xff) << 16) | ((v[3] & 0xff) << 8) | (v[4] & 0xff));
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(v, 5, v.length - 5, null);
+        GenericRecord r = reader.read(null, decoder);
+        assertThat(decoder.isEnd()).as("nothing after the record").isTrue();
+        if (r.getSchema().getField("readings") == null) {
+          keys.add(avroKey(r));
+        } else {
+          for (Object reading : (List<?>) r.get("readings")) {
+            GenericRecord one = (GenericRecord) reading;
+            assertThat(one.get("user_id")).isEqualTo(r.get("user_id"));
+            assertThat(one.get("device_id")).isEqualTo(r.get("device_id"));
+            keys.add(avroKey(one));
+          }
+        }
+        return keys;
+      }
+      JsonNode node = json.readTree(v);
+      if (node.has("readings")) {
+        for (JsonNode reading : node.get("readings")) {
+          assertThat(reading.get("user_id")).isEqualTo(node.get("user_id"));
+          keys.add(jsonKey(reading));
+        }
+      } else {
+        keys.add(jsonKey(node));
+      }
+      return keys;
+    }
+
+    private static TimeKey avroKey(GenericRecord r) {
+      return TimeKey.of(
+          (Long) r.get("ts_us"), (Integer) r.get("user_id"), (Integer) r.get("device_id"));
+    }
+
+    private static TimeKey jsonKey(JsonNode node) {
+      return TimeKey.of(
+          node.get("ts_us").asLong(), node.get("user_id").asInt(), node.get("device_id").asInt());
     }
   }
 }
