@@ -201,7 +201,7 @@ public final class DedupE2EBench {
                     + " [--runs N] [--jfr FILE] [--dir PATH]");
             System.out.println(
                 "  --batch-readings N    readings in the batch app's input"
-                    + " (default 140,000,000: over 60 s at 2 M/s; --quick 10,000,000)");
+                    + " (default 450,000,000: over 60 s at 7 M/s; --quick 10,000,000)");
             System.out.println(
                 "  --reading-readings N  readings in the per-reading app's input, the first of the"
                     + " same (default 4,000,000; --quick 1,000,000)");
@@ -220,7 +220,7 @@ public final class DedupE2EBench {
       BenchArgs.exitWithUsageError("dedup-e2e", e);
     }
     if (batchReadings < 0) {
-      batchReadings = quick ? 10_000_000 : 140_000_000;
+      batchReadings = quick ? 10_000_000 : 450_000_000;
     }
     if (readingReadings < 0) {
       readingReadings = quick ? 1_000_000 : 4_000_000;
