@@ -230,9 +230,9 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
           throw new IllegalArgumentException(
               "bad Avro array block of " + count + " items at byte " + in.pos);
         }
+        grow(size + (int) count); // once per block, not per reading
         for (long k = 0; k < count; k++) {
           int i = size;
-          grow(i + 1);
           starts[i] = in.pos;
           reading(i);
           ends[i] = in.pos;
