@@ -5,12 +5,16 @@ import dev.depot.streams.BadRecordHandling;
 import dev.depot.streams.TimeKeyExtractor;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,10 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private final String storeName;
   private final TimeKeyExtractor<K, V> extractor;
   private final BadRecordHandling badRecords;
+  private static final PositionBound UNBOUNDED = PositionBound.unbounded();
+  private static final QueryConfig NO_INFO = new QueryConfig(false);
+  private final InsertBatch one = new InsertBatch();
+  private boolean logSources;
   private FixedKeyProcessorContext<K, V> context;
   private KeyValueStore<Bytes, byte[]> store;
   private Sensor inserted;
@@ -45,6 +53,9 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   public void init(FixedKeyProcessorContext<K, V> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
+    logSources =
+        !StreamsConfig.EXACTLY_ONCE_V2.equals(
+            String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
     StreamsMetrics metrics = context.metrics();
     String entity = storeName + "-" + context.taskId();
     inserted =
@@ -80,12 +91,36 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
               + " (set the dedup processor's bad-record handling to SKIP to drop such records)",
           e);
     }
-    if (store.putIfAbsent(Bytes.wrap(key.toBytes()), MARKER) == null) {
+    if (logSources ? insertLoggingSource(key) : store.putIfAbsent(keyBytes(key), MARKER) == null) {
       inserted.record();
       context.forward(record);
     } else {
       dropped.record();
     }
+  }
+
+  private static Bytes keyBytes(TimeKey key) {
+    return Bytes.wrap(key.toBytes());
+  }
+
+  /**
+   * Under at-least-once: inserts through the batch query so that the changelog record, a one-key
+   * {@link KeyBlock}, carries the record's source (see {@link TimeKeyStore}).
+   */
+  private boolean insertLoggingSource(TimeKey key) {
+    one.reset(1);
+    one.micros[0] = key.micros();
+    one.ids[0] = key.id();
+    QueryResult<InsertBatch> result = store.query(one, UNBOUNDED, NO_INFO);
+    if (!result.isSuccess() || result.getResult() != one) {
+      throw new StreamsException(
+          "store " + storeName + " did not take a batch insert: it must be a time-key store");
+    }
+    if (one.inserted == 0) {
+      return false;
+    }
+    store.put(Bytes.wrap(one.blockKey), one.block);
+    return true;
   }
 
   private String describe() {

@@ -1,6 +1,7 @@
 package dev.depot.streams.internal;
 
 import dev.depot.store.timekey.TimeKey;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,6 +54,15 @@ public final class KeyBlock {
     return key != null && key.length == KEY_BYTES && key[0] == KEY_MARKER;
   }
 
+  static final byte FORMAT_KEYS = 1;
+  static final byte FORMAT_SOURCE = 2;
+
+  /**
+   * Where a block's keys came from: the input record, and how far that input partition was known
+   * committed when the block was written.
+   */
+  record Source(String topic, int partition, long offset, long committedThrough) {}
+
   /** Sorted keys, encoded; plus the record key. Not thread-safe: one per processor. */
   static final class Encoder {
     private long[] micros = new long[256];
@@ -66,6 +76,12 @@ public final class KeyBlock {
      * {@link #key()} then gives the record key.
      */
     byte[] encode(long[] allMicros, long[] allIds, boolean[] pick, int n, int picked) {
+      return encode(allMicros, allIds, pick, n, picked, null);
+    }
+
+    /** As {@link #encode(long[], long[], boolean[], int, int)}, with a source header if given. */
+    byte[] encode(
+        long[] allMicros, long[] allIds, boolean[] pick, int n, int picked, Source source) {
       if (micros.length < picked) {
         micros = new long[Math.max(picked, micros.length * 2)];
         ids = new long[micros.length];
@@ -86,6 +102,20 @@ public final class KeyBlock {
         sort(picked);
       }
       at = 0;
+      if (source == null) {
+        ensure(1);
+        out[at++] = FORMAT_KEYS;
+      } else {
+        byte[] topic = source.topic().getBytes(StandardCharsets.UTF_8);
+        ensure(1 + 10 + topic.length + 30);
+        out[at++] = FORMAT_SOURCE;
+        putVarint(topic.length);
+        System.arraycopy(topic, 0, out, at, topic.length);
+        at += topic.length;
+        putVarint(source.partition());
+        putVarint(source.offset());
+        putVarint((source.committedThrough() << 1) ^ (source.committedThrough() >> 63));
+      }
       int runs = 0;
       for (int i = 0; i < picked; i++) {
         if (i == 0 || ids[i] != ids[i - 1]) {
@@ -207,8 +237,12 @@ public final class KeyBlock {
     long[] ids = new long[1024];
     int size;
 
+    /** The source of the block last decoded, or null. */
+    Source source;
+
     void clear() {
       size = 0;
+      source = null;
     }
 
     void add(long m, long id) {
@@ -248,6 +282,25 @@ public final class KeyBlock {
   /** Appends the keys of a block value to {@code into}. */
   static void decode(byte[] value, Decoded into) {
     int[] pos = {0};
+    need(value, 0, 1);
+    byte format = value[pos[0]++];
+    if (format == FORMAT_SOURCE) {
+      long length = getVarint(value, pos);
+      need(value, pos[0], length);
+      String topic = new String(value, pos[0], (int) length, StandardCharsets.UTF_8);
+      pos[0] += (int) length;
+      long partition = getVarint(value, pos);
+      long offset = getVarint(value, pos);
+      long z = getVarint(value, pos);
+      if (partition > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("bad partition " + partition + " in a key block");
+      }
+      into.source = new Source(topic, (int) partition, offset, (z >>> 1) ^ -(z & 1));
+    } else if (format == FORMAT_KEYS) {
+      into.source = null;
+    } else {
+      throw new IllegalArgumentException("unknown key block format " + format);
+    }
     long runs = getVarint(value, pos);
     for (long r = 0; r < runs; r++) {
       need(value, pos[0], 8);

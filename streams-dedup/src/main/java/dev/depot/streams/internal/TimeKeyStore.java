@@ -1,5 +1,6 @@
 package dev.depot.streams.internal;
 
+import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.store.timekey.TimeKeyStats;
@@ -42,31 +43,41 @@ import org.slf4j.LoggerFactory;
  * A persistent Kafka Streams store over a {@link TimeKeyStreamSet}, seen by Streams as a {@code
  * KeyValueStore<Bytes, byte[]>} whose keys are 16-byte {@link TimeKey#toBytes() time keys} and
  * whose values are ignored (a present key reads back as an empty array). Streams wraps it in its
- * change-logging and metering layers; {@link #putIfAbsent} is the dedup operation.
+ * change-logging and metering layers; {@link #putIfAbsent} and the {@link InsertBatch} query are
+ * the dedup operations.
  *
- * <h2>Files, offsets and checkpoints</h2>
+ * <h2>Committed keys only on disk</h2>
  *
- * The set lives under {@code stateDir()/name()/set/}. The store manages its changelog offsets
- * (KIP-1035). Streams calls {@link #commit} on every task commit (each {@code commit.interval.ms},
- * 100 ms by default under exactly-once); the store notes the offsets and writes a
- * <em>checkpoint</em> only when one is due, because a checkpoint writes every changed segment in
- * full. A checkpoint writes the set's changed segments, then the offsets to {@code
- * changelog.offsets} (beside, fsync, rename), so the offsets on disk never run ahead of the data;
- * data ahead of the offsets is harmless, as replaying inserts is idempotent.
+ * The set under {@code stateDir()/name()/set/} holds only keys whose input is committed: the
+ * transaction that logged them committed ({@code exactly_once_v2}), or the input offsets of their
+ * records were committed after their output was flushed ({@code at_least_once}). Newer keys live in
+ * an {@link Overlay} in memory, never evicted to disk, and move into the set once committed:
  *
  * <ul>
- *   <li>{@code at_least_once}: a checkpoint is due once {@code checkpointInterval} has passed since
- *       the last. After a crash the store reopens with the last checkpoint's offsets and Streams
- *       replays the changelog from there.
- *   <li>{@code exactly_once_v2}: no checkpoint while running. The data may hold inserts of a
- *       transaction that later aborts, and a store trusted after a crash would then drop the
- *       records of the retried transaction. A file {@code .open} exists while the store is open;
- *       found on {@link #init}, it means the last run did not close cleanly, so {@link
- *       #committedOffset} answers null and Streams wipes the store and restores it from the
- *       changelog (as it does for its own RocksDB stores under exactly-once).
- *   <li>A clean {@link #close} always checkpoints with the offsets of the last commit and removes
- *       {@code .open}: the next start restores nothing.
+ *   <li>{@code at_least_once}: Streams calls {@link #commit} after committing the input offsets;
+ *       everything inserted before is committed then.
+ *   <li>{@code exactly_once_v2}: Streams calls no store method on a running task's commits; the
+ *       store learns of them from the thread's commit count ({@link CommitWatch}).
  * </ul>
+ *
+ * A <em>checkpoint</em> (every {@code checkpointInterval}, and on close) writes the set's changed
+ * segments, then the changelog offset its keys reach to {@code changelog.offsets} (beside, fsync,
+ * rename): the offsets Streams passed to the last {@link #commit}, or under exactly-once the
+ * changelog's last stable offset (no record of an open transaction lies below it, and every
+ * transaction below it that committed is in the set). After a crash the store reopens from its
+ * files, reports those offsets, and Streams replays only the changelog written since (read
+ * committed under exactly-once): no wipe and full restore. Only when the files do not open (damage)
+ * does the store start empty and report no offsets, and Streams restores it in full.
+ *
+ * <h2>At-least-once never loses a reading</h2>
+ *
+ * Under {@code at_least_once} a crash can leave keys in the changelog whose records were never
+ * forwarded and will be processed again. So each changelog record then carries its source (the
+ * input topic, partition and offset, in a {@link KeyBlock} source header) and how far that
+ * partition was known committed. Restore keeps the keys of records not known committed as
+ * <em>tentative</em>, by source; a record processed again finds its own keys there and forwards
+ * them again (a duplicate downstream, which at-least-once allows; never a loss). Tentative keys
+ * become committed when a later commit covers their offsets.
  *
  * <p>Not a general key-value store: deletes, range scans and interactive queries are not supported
  * (keys leave by retention only).
@@ -86,14 +97,32 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   private Path dir;
   private boolean exactlyOnce;
   private long lastCheckpointNanos;
-  private boolean insertedSinceCommit;
-  private final Map<TopicPartition, Long> pending = new HashMap<>();
   private StoreMetrics metrics;
+
+  /** Committed keys only (see the class comment). */
   private TimeKeyStreamSet set;
+
   private StateStoreContext context;
+
+  /** The changelog offsets the set's keys reach, as last checkpointed or committed. */
   private Map<TopicPartition, Long> committed = new HashMap<>();
+
+  /** Offsets Streams passed to {@link #commit} since the last checkpoint. */
+  private final Map<TopicPartition, Long> pending = new HashMap<>();
+
   private Position position = Position.emptyPosition();
   private volatile boolean open;
+
+  private final Overlay overlay = new Overlay();
+  private CommitWatch commits;
+  private ChangelogEnd changelogEnd;
+  private TopicPartition changelog;
+
+  /** At-least-once: tentative keys by source, and how far each input partition was processed. */
+  private final Tentative tentative = new Tentative();
+
+  private final Map<TopicPartition, Long> processed = new HashMap<>();
+  private final Map<TopicPartition, Long> committedThrough = new HashMap<>();
 
   // single-key insert without allocation (stream threads use a store from one thread at a time)
   private final long[] micros = new long[1];
@@ -103,6 +132,7 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   private final KeyBlock.Encoder blocks = new KeyBlock.Encoder();
   private byte[] loggedBlock;
   private final KeyBlock.Decoded restored = new KeyBlock.Decoded();
+  private final KeyBlock.Decoded oneBlock = new KeyBlock.Decoded();
   private boolean[] restoredIsNew = new boolean[0];
   private long restoredKeys;
 
@@ -128,59 +158,100 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   public void init(StateStoreContext context, StateStore root) {
     this.context = context;
     this.dir = context.stateDir().toPath().resolve(name);
+    exactlyOnce =
+        StreamsConfig.EXACTLY_ONCE_V2.equals(
+            String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
+    Object appId = context.appConfigs().get(StreamsConfig.APPLICATION_ID_CONFIG);
+    changelog = new TopicPartition(appId + "-" + name + "-changelog", context.taskId().partition());
     try {
       Files.createDirectories(dir);
-      exactlyOnce =
-          StreamsConfig.EXACTLY_ONCE_V2.equals(
-              String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
       boolean uncleanShutdown = Files.exists(dir.resolve(OPEN_MARKER));
-      if (uncleanShutdown && exactlyOnce) {
+      committed = readOffsets(dir.resolve(OFFSETS_FILE));
+      try {
+        set = openSet();
+      } catch (DepotCorruptionException e) {
         LOG.warn(
-            "time-key store {} in {} was not closed cleanly; under exactly-once it reports no"
-                + " offsets, so Streams wipes it and restores it from the changelog",
+            "time-key store {} in {}: its files are damaged ({}); starting empty, so Streams"
+                + " restores it from the changelog",
             name,
-            dir);
+            dir,
+            e.getMessage());
+        deleteTree(dir.resolve("set"));
+        Files.deleteIfExists(dir.resolve(OFFSETS_FILE));
         committed = new HashMap<>();
-      } else {
-        committed = readOffsets(dir.resolve(OFFSETS_FILE));
+        set = openSet();
       }
-      TimeKeyStreamSet.Builder builder =
-          TimeKeyStreamSet.builder().directory(dir.resolve("set")).memoryLimit(memoryLimit);
-      if (segmentInterval != null) {
-        builder.segmentInterval(segmentInterval);
+      if (uncleanShutdown) {
+        LOG.warn(
+            "time-key store {} in {} was not closed cleanly; it holds committed keys only and"
+                + " resumes from changelog offsets {}",
+            name,
+            dir,
+            committed);
       }
-      if (retention != null) {
-        builder.retention(retention);
-      }
-      set = builder.build();
       Files.writeString(dir.resolve(OPEN_MARKER), "open\n", StandardCharsets.UTF_8);
       fsync(dir.resolve(OPEN_MARKER));
       fsync(dir);
     } catch (IOException | DepotException e) {
+      if (set != null) {
+        set.close();
+      }
       throw new ProcessorStateException("cannot open time-key store " + name + " in " + dir, e);
     }
     context.register(root, (BatchingStateRestoreCallback) this::restore);
+    commits = new CommitWatch(context.metrics());
+    changelogEnd = new ChangelogEnd(context.appConfigs(), changelog);
     lastCheckpointNanos = System.nanoTime();
     metrics = StoreMetrics.register(context, name, this::stats, memoryLimit);
     open = true;
   }
 
+  private TimeKeyStreamSet openSet() {
+    TimeKeyStreamSet.Builder builder =
+        TimeKeyStreamSet.builder().directory(dir.resolve("set")).memoryLimit(memoryLimit);
+    if (segmentInterval != null) {
+      builder.segmentInterval(segmentInterval);
+    }
+    if (retention != null) {
+      builder.retention(retention);
+    }
+    return builder.build();
+  }
+
   /**
    * Inserts the keys of a batch of changelog records: single time keys (16-byte record keys, the
-   * values carry nothing) and {@link KeyBlock}s, all in one set insert.
+   * values carry nothing) and {@link KeyBlock}s. Restored keys are committed (exactly-once restores
+   * read committed), except under at-least-once the keys of records not known committed, which stay
+   * tentative (see the class comment).
    */
   private void restore(Collection<KeyValue<byte[], byte[]>> records) {
     KeyBlock.Decoded keys = restored;
     keys.clear();
     for (KeyValue<byte[], byte[]> record : records) {
       if (KeyBlock.isBlockKey(record.key)) {
+        KeyBlock.Decoded block = oneBlock;
+        block.clear();
         try {
-          KeyBlock.decode(record.value, keys);
+          KeyBlock.decode(record.value, block);
         } catch (IllegalArgumentException e) {
           throw new ProcessorStateException(
               "store " + name + ": a key block in the changelog does not decode: " + e.getMessage(),
               e);
         }
+        KeyBlock.Source source = block.source;
+        if (source == null) {
+          for (int i = 0; i < block.size; i++) {
+            keys.add(block.micros[i], block.ids[i]);
+          }
+          continue;
+        }
+        TopicPartition input = new TopicPartition(source.topic(), source.partition());
+        Tentative.Keys done = tentative.committedThrough(input, source.committedThrough());
+        for (int i = 0; done != null && i < done.size(); i++) {
+          keys.add(done.micros(i), done.id(i));
+        }
+        tentative.add(input, source.offset(), block.micros, block.ids, block.size);
+        restoredKeys += block.size;
       } else {
         TimeKey key = decode(record.key);
         keys.add(key.micros(), key.id());
@@ -191,31 +262,6 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     }
     set.insert(keys.micros, keys.ids, 0, keys.size, restoredIsNew);
     restoredKeys += keys.size;
-  }
-
-  /** Keys restored since the store opened (single keys and keys of blocks). */
-  long restoredKeys() {
-    return restoredKeys;
-  }
-
-  /** Answers a batch insert: the set insert, and the key block of the new keys. */
-  private void insertBatch(InsertBatch batch) {
-    int n = batch.size;
-    set.insert(batch.micros, batch.ids, 0, n, batch.isNew);
-    int fresh = 0;
-    for (int i = 0; i < n; i++) {
-      if (batch.isNew[i]) {
-        fresh++;
-      }
-    }
-    batch.inserted = fresh;
-    if (fresh > 0) {
-      insertedSinceCommit = true;
-      trackPosition();
-      batch.block = blocks.encode(batch.micros, batch.ids, batch.isNew, n, fresh);
-      batch.blockKey = blocks.key();
-      loggedBlock = batch.block;
-    }
   }
 
   private TimeKey decode(byte[] key) {
@@ -229,6 +275,11 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     return TimeKey.fromBytes(key);
   }
 
+  /** Keys restored since the store opened (single keys and keys of blocks). */
+  long restoredKeys() {
+    return restoredKeys;
+  }
+
   /** Inserts; returns whether the key was new. */
   boolean insert(Bytes key) {
     byte[] raw = key.get();
@@ -238,12 +289,121 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     }
     micros[0] = readLong(raw, 0);
     ids[0] = readLong(raw, 8);
-    set.insert(micros, ids, 0, 1, isNew);
-    if (isNew[0]) {
-      insertedSinceCommit = true;
+    return insert(micros, ids, 1, isNew) > 0;
+  }
+
+  /**
+   * The dedup insert: answers which keys are new (in the set, the overlay and earlier in the
+   * batch), adds them to the overlay, and returns how many. Under at-least-once a record processed
+   * again gets its own tentative keys answered new again.
+   */
+  private int insert(long[] keyMicros, long[] keyIds, int n, boolean[] answers) {
+    long count = promoteCommitted();
+    Overlay.Generation current = overlay.current(count);
+    RecordMetadata source = context == null ? null : context.recordMetadata().orElse(null);
+    Tentative.Keys own = null;
+    if (!tentative.isEmpty() && source != null && source.topic() != null) {
+      own = tentative.get(new TopicPartition(source.topic(), source.partition()), source.offset());
+    }
+    int fresh = 0;
+    for (int i = 0; i < n; i++) {
+      long m = keyMicros[i];
+      long id = keyIds[i];
+      boolean known =
+          overlay.contains(m, id) || tentative.contains(m, id) || set.contains(TimeKey.of(m, id));
+      if (!known) {
+        answers[i] = current.add(m, id);
+      } else if (own != null && own.contains(m, id)) {
+        answers[i] = current.add(m, id); // its own key from before a crash: forward it again
+      } else {
+        answers[i] = false;
+      }
+      if (answers[i]) {
+        fresh++;
+      }
+    }
+    if (source != null && source.topic() != null) {
+      processed.merge(
+          new TopicPartition(source.topic(), source.partition()), source.offset(), Math::max);
+    }
+    if (fresh > 0) {
       trackPosition();
     }
-    return isNew[0];
+    return fresh;
+  }
+
+  /**
+   * Under exactly-once, moves the overlay's committed generations into the set (and checkpoints
+   * when one is due); returns the commit count new keys are tagged with.
+   */
+  private long promoteCommitted() {
+    if (!exactlyOnce) {
+      return 0; // at-least-once: commit() promotes
+    }
+    long count = commits.count();
+    if (count < 0) {
+      return 0; // no commit count (not a stream thread): promoted on commit() only
+    }
+    boolean promoted = false;
+    Overlay.Generation g;
+    while ((g = overlay.pollCommitted(count)) != null) {
+      promote(g);
+      promoted = true;
+    }
+    if (promoted && checkpointDue()) {
+      Long stable = changelogEnd.lastStableOffset();
+      if (stable != null && stable > 0) {
+        pending.put(changelog, stable - 1);
+        checkpoint();
+      }
+    }
+    return count;
+  }
+
+  private void promote(Overlay.Generation g) {
+    if (g.size() > 0) {
+      set.insert(g.micros(), g.ids(), 0, g.size(), promoteAnswers(g.size()));
+    }
+  }
+
+  private boolean[] promoteAnswers(int n) {
+    if (restoredIsNew.length < n) {
+      restoredIsNew = new boolean[Math.max(n, restoredIsNew.length * 2)];
+    }
+    return restoredIsNew;
+  }
+
+  private boolean checkpointDue() {
+    return System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos;
+  }
+
+  /** Answers a batch insert: the dedup insert, and the key block of the new keys. */
+  private void insertBatch(InsertBatch batch) {
+    int n = batch.size;
+    int fresh = insert(batch.micros, batch.ids, n, batch.isNew);
+    batch.inserted = fresh;
+    if (fresh > 0) {
+      KeyBlock.Source source = exactlyOnce ? null : source();
+      batch.block = blocks.encode(batch.micros, batch.ids, batch.isNew, n, fresh, source);
+      batch.blockKey = blocks.key();
+      loggedBlock = batch.block;
+    }
+  }
+
+  /** The current record's source header for at-least-once blocks, or null outside a record. */
+  private KeyBlock.Source source() {
+    RecordMetadata meta = context == null ? null : context.recordMetadata().orElse(null);
+    if (meta == null || meta.topic() == null) {
+      return null;
+    }
+    TopicPartition input = new TopicPartition(meta.topic(), meta.partition());
+    return new KeyBlock.Source(
+        meta.topic(), meta.partition(), meta.offset(), committedThrough.getOrDefault(input, -1L));
+  }
+
+  /** Whether the processor should log single keys as blocks with their source (at-least-once). */
+  boolean logsSources() {
+    return !exactlyOnce;
   }
 
   private void trackPosition() {
@@ -279,8 +439,7 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
       }
       KeyBlock.Decoded keys = new KeyBlock.Decoded();
       KeyBlock.decode(value, keys);
-      boolean[] fresh = new boolean[keys.size];
-      set.insert(keys.micros, keys.ids, 0, keys.size, fresh);
+      insert(keys.micros, keys.ids, keys.size, new boolean[keys.size]);
       return;
     }
     if (value == null) {
@@ -309,7 +468,12 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     if (raw.length != TimeKey.BYTES) {
       return null;
     }
-    return set.contains(TimeKey.fromBytes(raw)) ? PRESENT : null;
+    TimeKey k = TimeKey.fromBytes(raw);
+    return overlay.contains(k.micros(), k.id())
+            || tentative.contains(k.micros(), k.id())
+            || set.contains(k)
+        ? PRESENT
+        : null;
   }
 
   @Override
@@ -329,23 +493,64 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public long approximateNumEntries() {
-    return set.stats().keys();
+    return set.stats().keys() + overlay.keys();
   }
 
-  /** The set's figures, for metrics. */
+  /** The set's figures (committed keys), for metrics. */
   public TimeKeyStats stats() {
     return set.stats();
   }
 
+  /** Keys held in memory only, not yet known committed. */
+  long uncommittedKeys() {
+    return overlay.keys();
+  }
+
+  /** Tentative keys held after an at-least-once restore. */
+  long tentativeKeys() {
+    return tentative.keys();
+  }
+
   /**
-   * Notes the offsets the data now reaches; writes a checkpoint when one is due (see the class
-   * comment).
+   * Streams calls this after it committed the input offsets (at-least-once) or the transaction
+   * (exactly-once), with the changelog offsets reached: every key inserted so far is committed, so
+   * the overlay moves into the set; under at-least-once tentative keys of records processed so far
+   * are committed too. Writes a checkpoint when one is due. An empty map (Streams' word for a
+   * corrupted task) forgets the offsets.
    */
   @Override
   public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    pending.putAll(changelogOffsets);
-    insertedSinceCommit = false;
-    if (!exactlyOnce && System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos) {
+    if (changelogOffsets.isEmpty()) {
+      committed.clear();
+      pending.clear();
+      try {
+        Files.deleteIfExists(dir.resolve(OFFSETS_FILE));
+        fsync(dir);
+      } catch (IOException e) {
+        throw new ProcessorStateException(
+            "cannot forget the offsets of time-key store " + name + " in " + dir, e);
+      }
+      return;
+    }
+    Overlay.Generation g;
+    while ((g = overlay.poll()) != null) {
+      promote(g);
+    }
+    for (Map.Entry<TopicPartition, Long> done : processed.entrySet()) {
+      Tentative.Keys keys = tentative.committedThrough(done.getKey(), done.getValue());
+      if (keys != null && keys.size() > 0) {
+        set.insert(keys.micros(), keys.ids(), 0, keys.size(), promoteAnswers(keys.size()));
+      }
+      committedThrough.put(done.getKey(), done.getValue());
+    }
+    for (Map.Entry<TopicPartition, Long> e : changelogOffsets.entrySet()) {
+      if (e.getValue() != null && e.getValue() >= 0) {
+        pending.put(e.getKey(), e.getValue());
+      } else {
+        pending.remove(e.getKey()); // unknown (Streams' -4): keep the last known
+      }
+    }
+    if (checkpointDue()) {
       checkpoint();
     }
   }
@@ -366,11 +571,10 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     }
   }
 
+  /** Does nothing: {@link #commit} does the work (KIP-1035). */
   @Override
   @SuppressWarnings("deprecation")
-  public void flush() {
-    commit(Map.of());
-  }
+  public void flush() {}
 
   @Override
   public Long committedOffset(TopicPartition partition) {
@@ -384,9 +588,9 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   }
 
   /**
-   * Closes the set. Checkpoints first, unless this is exactly-once and keys were inserted after the
-   * last commit (a close without commit, after an error): those keys may belong to an aborted
-   * transaction, so the {@code .open} marker stays and the next start restores from the changelog.
+   * Checkpoints the set (committed keys only; the overlay, not known committed, is dropped) and
+   * closes it. The files are consistent whether or not the task committed first, so the next start
+   * trusts them.
    */
   @Override
   public void close() {
@@ -397,16 +601,16 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     if (metrics != null) {
       metrics.remove();
     }
-    boolean clean = !(exactlyOnce && insertedSinceCommit);
+    overlay.clear();
     try {
-      if (clean) {
+      try {
         checkpoint();
+      } finally {
+        set.close();
+        changelogEnd.close();
       }
-      set.close();
-      if (clean) {
-        Files.deleteIfExists(dir.resolve(OPEN_MARKER));
-        fsync(dir);
-      }
+      Files.deleteIfExists(dir.resolve(OPEN_MARKER));
+      fsync(dir);
     } catch (IOException | DepotException e) {
       throw new ProcessorStateException("cannot close time-key store " + name + " in " + dir, e);
     }
@@ -479,6 +683,17 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
         StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
     fsync(dir);
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** fsyncs a file or a directory (making a creation or rename in it durable). */

@@ -32,6 +32,8 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,33 +180,152 @@ class TimeKeyStoreTest {
   }
 
   @Test
-  void exactlyOnceWritesNothingWhileRunningAndACrashReportsNoOffsets() throws Exception {
+  void exactlyOnceKeepsKeysNotKnownCommittedOffDiskAndACrashResumesFromItsOwnFiles()
+      throws Exception {
     TimeKeyStore store = open(stateDir, "exactly_once_v2", Duration.ZERO);
     store.put(key(T0, 1, 1), new byte[0]);
-    store.commit(Map.of(CHANGELOG, 7L));
-    assertThat(offsetsFile()).doesNotExist();
-    Path crashed = crashCopy();
+    assertThat(store.uncommittedKeys()).isEqualTo(1);
+    Path beforeCommit = crashCopy();
+    store.commit(Map.of(CHANGELOG, 7L)); // after the transaction committed: into the set, on disk
+    assertThat(store.uncommittedKeys()).isZero();
+    store.put(key(T0 + 1, 1, 1), new byte[0]); // a transaction that may still abort
+    Path afterCommit = crashCopy();
     store.close();
-    assertThat(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).doesNotExist();
 
-    // the crash copy: Streams is told nothing, so it wipes the store and restores it
-    assertThat(open(crashed, "exactly_once_v2", Duration.ZERO).committedOffset(CHANGELOG)).isNull();
-    // the clean close: offsets of the last commit, and the data they cover
-    TimeKeyStore again = open(stateDir, "exactly_once_v2", Duration.ZERO);
-    assertThat(again.committedOffset(CHANGELOG)).isEqualTo(7L);
-    assertThat(again.get(key(T0, 1, 1))).isNotNull();
+    // killed before the commit: nothing of the open transaction on disk, no offsets yet
+    TimeKeyStore early = open(beforeCommit, "exactly_once_v2", Duration.ZERO);
+    assertThat(early.get(key(T0, 1, 1))).isNull();
+    assertThat(early.committedOffset(CHANGELOG)).isNull();
+    // killed after it: the committed key and its offsets are trusted (no wipe); the open
+    // transaction's key is not there, for Streams to replay or the retried transaction to insert
+    TimeKeyStore late = open(afterCommit, "exactly_once_v2", Duration.ZERO);
+    assertThat(late.committedOffset(CHANGELOG)).isEqualTo(7L);
+    assertThat(late.get(key(T0, 1, 1))).isNotNull();
+    assertThat(late.get(key(T0 + 1, 1, 1))).isNull();
   }
 
   @Test
-  void anExactlyOnceCloseWithInsertsAfterTheLastCommitIsTreatedAsUnclean() {
+  void aCloseWithoutCommitDropsTheKeysNotKnownCommittedAndKeepsTheRest() {
     TimeKeyStore store = open(stateDir, "exactly_once_v2", Duration.ZERO);
     store.put(key(T0, 1, 1), new byte[0]);
     store.commit(Map.of(CHANGELOG, 3L));
     store.put(key(T0 + 1, 1, 1), new byte[0]); // part of a transaction that never commits
     store.close();
-    assertThat(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).exists();
-    assertThat(open(stateDir, "exactly_once_v2", Duration.ZERO).committedOffset(CHANGELOG))
-        .isNull();
+    assertThat(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER)).doesNotExist();
+    TimeKeyStore again = open(stateDir, "exactly_once_v2", Duration.ZERO);
+    assertThat(again.committedOffset(CHANGELOG)).isEqualTo(3L);
+    assertThat(again.get(key(T0, 1, 1))).isNotNull();
+    assertThat(again.get(key(T0 + 1, 1, 1))).isNull();
+  }
+
+  @Test
+  void anEmptyCommitForgetsTheOffsetsAsStreamsAsksOfACorruptedTask() {
+    TimeKeyStore store = open(stateDir, "exactly_once_v2", Duration.ZERO);
+    store.commit(Map.of(CHANGELOG, 3L));
+    assertThat(store.committedOffset(CHANGELOG)).isEqualTo(3L);
+    store.commit(Map.of());
+    assertThat(store.committedOffset(CHANGELOG)).isNull();
+    assertThat(offsetsFile()).doesNotExist();
+  }
+
+  @Test
+  void damagedSetFilesStartTheStoreEmptyWithNoOffsetsSoStreamsRestoresIt() throws Exception {
+    TimeKeyStore store = open(stateDir, "exactly_once_v2", Duration.ZERO);
+    for (int i = 0; i < 100; i++) {
+      store.put(key(T0 + i * 1_000_000L, 1, 1), new byte[0]);
+    }
+    store.commit(Map.of(CHANGELOG, 9L));
+    store.close();
+    try (Stream<Path> files = Files.walk(stateDir.resolve("dedup").resolve("set"))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".tks")).toList()) {
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[bytes.length / 2] ^= 0x55;
+        bytes[bytes.length - 3] ^= 0x55;
+        Files.write(f, bytes);
+      }
+    }
+    TimeKeyStore again = open(stateDir, "exactly_once_v2", Duration.ZERO);
+    assertThat(again.committedOffset(CHANGELOG)).isNull();
+    assertThat(again.approximateNumEntries()).isZero();
+  }
+
+  /** A record of the input, as the store sees it while a processor handles it. */
+  private void processing(String topic, int partition, long offset) {
+    current = new Meta(topic, partition, offset);
+  }
+
+  private record Meta(String topic, int partition, long offset) implements RecordMetadata {}
+
+  private static InsertBatch batchOf(long... micros) {
+    InsertBatch batch = new InsertBatch();
+    batch.reset(micros.length);
+    for (int i = 0; i < micros.length; i++) {
+      batch.micros[i] = micros[i];
+      batch.ids[i] = TimeKey.of(0, 1, 1).id();
+    }
+    return batch;
+  }
+
+  private InsertBatch insert(TimeKeyStore store, long... micros) {
+    InsertBatch batch = batchOf(micros);
+    store.query(batch, PositionBound.unbounded(), new QueryConfig(false));
+    return batch;
+  }
+
+  @Test
+  void atLeastOnceARecordProcessedAgainAfterACrashIsForwardedAgainAndNoOtherRepeatIs()
+      throws Exception {
+    TimeKeyStore store = open(stateDir, "at_least_once", Duration.ZERO);
+    processing("in", 0, 4);
+    InsertBatch first = insert(store, T0, T0 + 1);
+    store.commit(Map.of(CHANGELOG, 0L)); // offset 4 of the input committed
+    processing("in", 0, 5);
+    InsertBatch second = insert(store, T0 + 2, T0 + 3); // logged, never forwarded: then a crash
+    assertThat(second.inserted).isEqualTo(2);
+    Path crashed = crashCopy();
+    store.close();
+
+    TimeKeyStore again = open(crashed, "at_least_once", Duration.ZERO);
+    assertThat(again.committedOffset(CHANGELOG)).isEqualTo(0L);
+    ((BatchingStateRestoreCallback) restoreCallback)
+        .restoreAll(List.of(KeyValue.pair(second.blockKey, second.block)));
+    assertThat(again.tentativeKeys()).isEqualTo(2);
+
+    processing("in", 0, 5); // the same record again: its own keys are new again
+    InsertBatch replay = insert(again, T0 + 2, T0 + 3, T0);
+    assertThat(replay.isNew).startsWith(true, true, false);
+    processing("in", 0, 6); // another record holding them: repeats
+    assertThat(insert(again, T0 + 2, T0 + 3).inserted).isZero();
+    again.commit(Map.of(CHANGELOG, 2L)); // offset 6 committed: offset 5's keys are committed
+    assertThat(again.tentativeKeys()).isZero();
+    processing("in", 0, 5);
+    assertThat(insert(again, T0 + 2, T0 + 3).inserted).isZero();
+    assertThat(first.block).isNotNull();
+  }
+
+  @Test
+  void atLeastOnceRestoreCommitsTheKeysOfRecordsALaterBlockSaysWereCommitted() {
+    TimeKeyStore writer = open(stateDir, "at_least_once", Duration.ofHours(1));
+    processing("in", 1, 10);
+    InsertBatch a = insert(writer, T0);
+    processing("in", 1, 11);
+    InsertBatch b = insert(writer, T0 + 1);
+    writer.commit(Map.of(CHANGELOG, 1L)); // offsets through 11 committed
+    processing("in", 1, 12);
+    InsertBatch c = insert(writer, T0 + 2); // says: through 11 committed
+    List<KeyValue<byte[], byte[]>> changelog =
+        List.of(
+            KeyValue.pair(a.blockKey, a.block),
+            KeyValue.pair(b.blockKey, b.block),
+            KeyValue.pair(c.blockKey, c.block));
+
+    TimeKeyStore restored = open(stateDir.resolve("other"), "at_least_once", Duration.ZERO);
+    ((BatchingStateRestoreCallback) restoreCallback).restoreAll(changelog);
+    assertThat(restored.tentativeKeys()).isEqualTo(1); // only offset 12's key
+    processing("in", 1, 11);
+    assertThat(insert(restored, T0 + 1).inserted).isZero();
+    processing("in", 1, 12);
+    assertThat(insert(restored, T0 + 2).inserted).isEqualTo(1);
   }
 
   @Test
