@@ -127,11 +127,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SegmentFile.SUFFIX)) {
       for (Path file : files) {
-        long start = SegmentFile.parseFileName(file.getFileName().toString());
-        if (start < 0) {
+        Long named = SegmentFile.parseFileName(file.getFileName().toString());
+        if (named == null) {
           continue;
         }
-        if (start % interval != 0) {
+        long start = named;
+        if (SegmentTime.startOf(start, interval) != start) {
           throw new dev.depot.store.DepotCorruptionException(
               file, 0, "file name is not at a boundary of " + interval + " us segments");
         }
@@ -178,16 +179,6 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     Objects.checkFromIndexSize(offset, length, ids.length);
     Objects.checkFromIndexSize(offset, length, isNew.length);
     int end = offset + length;
-    for (int i = offset; i < end; i++) {
-      if (micros[i] < 0) {
-        throw new IllegalArgumentException(
-            "key "
-                + (i - offset)
-                + " of the batch has negative micros "
-                + micros[i]
-                + "; time keys are epoch microseconds; nothing was inserted");
-      }
-    }
     checkOpen();
     // Everything that may fail with an I/O error happens before the first key is inserted, so that
     // a failed call changed nothing and can be retried: making room, then loading the segments.
@@ -202,11 +193,11 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     int i = offset;
     while (i < end) {
       long id = ids[i];
-      long start = micros[i] - micros[i] % interval;
-      long stop = start + interval;
+      long start = SegmentTime.startOf(micros[i], interval);
+      long last = SegmentTime.lastOf(micros[i], interval);
       long runMax = micros[i];
       int j = i + 1;
-      while (j < end && ids[j] == id && micros[j] >= start && micros[j] < stop) {
+      while (j < end && ids[j] == id && micros[j] >= start && micros[j] <= last) {
         runMax = Math.max(runMax, micros[j]);
         j++;
       }
@@ -233,13 +224,15 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
 
   /** Makes the segments a batch touches resident (loading those that are on disk only). */
   private void loadSegmentsOf(long[] micros, int from, int to, long below) {
-    long start = Long.MIN_VALUE;
+    long start = 0;
+    long last = -1;
     for (int i = from; i < to; i++) {
       long t = micros[i];
-      if (t >= start && t < start + interval) {
+      if (t >= start && t <= last) {
         continue;
       }
-      start = t - t % interval;
+      start = SegmentTime.startOf(t, interval);
+      last = SegmentTime.lastOf(t, interval);
       if (start >= below) {
         Slot slot = slots.get(start);
         if (slot != null && slot.segment == null && !slot.dropped) {
@@ -332,8 +325,8 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   /** Expiry and eviction after an insert; their I/O errors are logged, not thrown (see above). */
   private void afterInsert() {
     if (retention >= 0 && newest.get() != Long.MIN_VALUE) {
-      long horizon = newest.get() - retention;
-      long below = horizon - Math.floorMod(horizon, interval);
+      long below =
+          SegmentTime.startOf(SegmentTime.minusSaturated(newest.get(), retention), interval);
       if (below > droppedBelow.get()) {
         try {
           dropBelow(below);
@@ -354,10 +347,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     Objects.requireNonNull(key, "key cannot be null");
     checkOpen();
     long micros = key.micros();
-    if (micros < 0) {
-      return false;
-    }
-    long start = micros - micros % interval;
+    long start = SegmentTime.startOf(micros, interval);
     InsertContext ctx = InsertContext.CURRENT.get();
     while (true) {
       Slot slot = slots.get(start);
@@ -516,13 +506,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   @Override
   public int expireBefore(long micros) {
     checkOpen();
-    return dropBelow(micros - Math.floorMod(micros, interval));
+    return dropBelow(SegmentTime.startOf(micros, interval));
   }
 
   private void applyRetention() {
     if (retention >= 0 && newest.get() != Long.MIN_VALUE) {
-      long horizon = newest.get() - retention;
-      dropBelow(horizon - Math.floorMod(horizon, interval));
+      dropBelow(SegmentTime.startOf(SegmentTime.minusSaturated(newest.get(), retention), interval));
     }
   }
 
