@@ -218,6 +218,79 @@ class TimeKeyStreamSetTest {
   }
 
   @Test
+  void jitteredGatewayBatchesMatchAHashSetThroughResendsLateBatchesAndReopen() {
+    Duration interval = Duration.ofSeconds(2);
+    Oracle oracle = new Oracle(2 * SECOND, -1);
+    // 1 kHz with +-1 ms jitter: readings of one device arrive out of time order
+    Gateways gateways = new Gateways(5, 30, 1000, 1000, -3 * SECOND);
+    TimeKeyStreamSet set = open(interval, 256 << 10, null);
+    try {
+      for (int step = 0; step < 4000; step++) {
+        List<TimeKey> batch = gateways.next();
+        assertThat(set.insert(batch)).as("batch %d", step).containsExactly(oracle.insert(batch));
+        if (step % 1000 == 999) {
+          assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+          set.close();
+          set = open(interval, 256 << 10, null);
+        }
+      }
+      for (List<TimeKey> late : gateways.drainHeldBack()) {
+        assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+      }
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      assertThat(set.stats().peakBytesInMemory()).isLessThanOrEqualTo((256 << 10) * 11 / 10);
+      Random random = new Random(2);
+      for (int i = 0; i < 3000; i++) {
+        TimeKey key = gateways.reading(random.nextInt(30), random.nextInt(20_000));
+        assertThat(set.contains(key)).as("%s", key).isEqualTo(oracle.keys.contains(key));
+      }
+    } finally {
+      set.close();
+    }
+  }
+
+  @Test
+  void twoThreadsInsertingGatewayBatchesOfSharedDevicesAnswerEachKeyNewOnce() throws Exception {
+    Gateways gateways = new Gateways(8, 40, 1000, 1000, Workload.EPOCH);
+    List<List<TimeKey>> batches = new ArrayList<>();
+    java.util.Set<TimeKey> distinct = new java.util.HashSet<>();
+    for (int b = 0; b < 3000; b++) {
+      List<TimeKey> batch = gateways.next();
+      batches.add(batch);
+      distinct.addAll(batch);
+    }
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(5), MemoryLimit.LOW, null)) {
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      List<Future<Long>> results = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        int thread = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  long news = 0;
+                  for (int b = thread; b < batches.size(); b += 2) {
+                    for (boolean isNew : set.insert(batches.get(b))) {
+                      news += isNew ? 1 : 0;
+                    }
+                  }
+                  return news;
+                }));
+      }
+      long totalNew = results.get(0).get(2, TimeUnit.MINUTES) + results.get(1).get();
+      pool.shutdown();
+      assertThat(totalNew).isEqualTo(distinct.size());
+      assertThat(set.stats().keys()).isEqualTo(distinct.size());
+      for (TimeKey key : distinct) {
+        assertThat(set.contains(key)).isTrue();
+      }
+      for (int d = 0; d < 40; d++) {
+        TimeKey absent = TimeKey.of(gateways.reading(d, 7).micros() + 1, 1 + d / 3, d % 3);
+        assertThat(set.contains(absent)).isEqualTo(distinct.contains(absent));
+      }
+    }
+  }
+
+  @Test
   void aWorkloadTenTimesTheMemoryLimitRunsToTheEndWithinIt() {
     long limit = 256 << 10;
     long minute = 60 * SECOND;
