@@ -37,7 +37,7 @@ import org.rocksdb.WriteOptions;
  * key, WAL off as Kafka Streams runs it), on the seed workload, in one JVM.
  *
  * <pre>
- * bench/run timekey [--quick] [--keys N] [--dir PATH]
+ * bench/run timekey [--quick] [--keys N] [--dir PATH] [--only seed|gateway|pressure]
  * </pre>
  *
  * <p>Workload ({@link SeedWorkload}): 1,000 users x 4 devices at 10 Hz, 5,000-key batches, 10 % of
@@ -49,9 +49,19 @@ import org.rocksdb.WriteOptions;
  * and RocksDB 5 M (1 M and 300 k with {@code --quick}), being slower or larger; rates are per key
  * all the same.
  *
- * <p>Timed: the insert calls and the workload's generation of each batch (a few ns per key, paid by
- * every contender). Disk bytes per key: the set's segment files after a checkpoint; RocksDB's files
- * after a flush. Output: {@code name: value} lines on stdout, progress on stderr.
+ * <p>Two more workloads ({@link GatewayWorkload}), generated before the clock starts so that only
+ * the insert calls are timed: {@code gateway_jitter}, 200 users x 3 devices at 1 kHz with +-1 ms
+ * jitter, half of them behind gateways of 10 devices that send 20-300 ms of all their devices in
+ * time order, 10 % re-sent and 5 % late (10 M keys, 4 M with {@code --quick}; one thread, then two
+ * threads taking alternate batches, so both work on the same devices at the same time; the HashSet
+ * on the first 5 M of the same keys); and {@code pressure}, 2,500 devices at 1-250 Hz with jitter,
+ * 1-second segments, a backfill batch from a device that was offline after every 10th batch, and a
+ * memory limit of 128 KiB, below the size of one segment (500 k keys, 200 k with {@code --quick}).
+ *
+ * <p>Timed (seed workload): the insert calls and the workload's generation of each batch (a few ns
+ * per key, paid by every contender). Disk bytes per key: the set's segment files after a
+ * checkpoint; RocksDB's files after a flush. Output: {@code name: value} lines on stdout, progress
+ * on stderr.
  */
 public final class TimeKeyBench {
   /** Runs of each set variant; the median is reported. */
@@ -225,7 +235,7 @@ public final class TimeKeyBench {
    * of 128 KiB: below one segment and about a twentieth of the data.
    */
   private void runPressure() throws Exception {
-    GatewayWorkload workload = GatewayWorkload.pressure(46, quick ? 1_000_000 : 2_000_000);
+    GatewayWorkload workload = GatewayWorkload.pressure(46, quick ? 200_000 : 500_000);
     progress.printf("pressure workload: %s%n", workload);
     double[] rates = new double[ITERATIONS];
     for (int i = 0; i < ITERATIONS; i++) {

@@ -31,10 +31,13 @@ import java.util.zip.CRC32C;
  *
  * A set's directory holds one file per segment written to disk, named by the segment's first
  * microsecond zero-padded to 19 digits so that {@code ls} sorts them by time: {@code
- * 0001700000000000000.tks}; {@code timekeys.meta} (see {@link SetMeta}); {@code .lock}; and, while
- * a file is being written, {@code NAME.tks.tmp}, deleted on open. A file is written beside its
- * final name, fsynced and renamed over it, so a crash leaves the old file or the new one, never a
- * mix.
+ * 0001700000000000000.tks}. Segments before 1970 have negative starts and a leading minus: {@code
+ * -0000000086400000000.tks} (the lowest, cut off at the long range, is {@code
+ * -9223372036854775808.tks}); {@code ls} lists them first, latest first. Segment starts are
+ * multiples of the interval (floor division), except that cut-off lowest one. The directory also
+ * holds {@code timekeys.meta} (see {@link SetMeta}); {@code .lock}; and, while a file is being
+ * written, {@code NAME.tks.tmp}, deleted on open. A file is written beside its final name, fsynced
+ * and renamed over it, so a crash leaves the old file or the new one, never a mix.
  *
  * <h2>Header (72 bytes)</h2>
  *
