@@ -37,7 +37,7 @@ import org.rocksdb.WriteOptions;
  * key, WAL off as Kafka Streams runs it), on the seed workload, in one JVM.
  *
  * <pre>
- * bench/run timekey [--quick] [--keys N] [--dir PATH]
+ * bench/run timekey [--quick] [--keys N] [--dir PATH] [--only seed|gateway|pressure]
  * </pre>
  *
  * <p>Workload ({@link SeedWorkload}): 1,000 users x 4 devices at 10 Hz, 5,000-key batches, 10 % of
@@ -49,9 +49,19 @@ import org.rocksdb.WriteOptions;
  * and RocksDB 5 M (1 M and 300 k with {@code --quick}), being slower or larger; rates are per key
  * all the same.
  *
- * <p>Timed: the insert calls and the workload's generation of each batch (a few ns per key, paid by
- * every contender). Disk bytes per key: the set's segment files after a checkpoint; RocksDB's files
- * after a flush. Output: {@code name: value} lines on stdout, progress on stderr.
+ * <p>Two more workloads ({@link GatewayWorkload}), generated before the clock starts so that only
+ * the insert calls are timed: {@code gateway_jitter}, 200 users x 3 devices at 1 kHz with +-1 ms
+ * jitter, half of them behind gateways of 10 devices that send 20-300 ms of all their devices in
+ * time order, 10 % re-sent and 5 % late (10 M keys, 4 M with {@code --quick}; one thread, then two
+ * threads taking alternate batches, so both work on the same devices at the same time; the HashSet
+ * on the first 5 M of the same keys); and {@code pressure}, 2,500 devices at 1-250 Hz with jitter,
+ * 1-second segments, a backfill batch from a device that was offline after every 10th batch, and a
+ * memory limit of 128 KiB, below the size of one segment (500 k keys, 200 k with {@code --quick}).
+ *
+ * <p>Timed (seed workload): the insert calls and the workload's generation of each batch (a few ns
+ * per key, paid by every contender). Disk bytes per key: the set's segment files after a
+ * checkpoint; RocksDB's files after a flush. Output: {@code name: value} lines on stdout, progress
+ * on stderr.
  */
 public final class TimeKeyBench {
   /** Runs of each set variant; the median is reported. */
@@ -68,6 +78,7 @@ public final class TimeKeyBench {
   private final long hashSetKeys;
   private final long rocksKeys;
   private final Path root;
+  private boolean quick;
 
   private TimeKeyBench(long setKeys, long hashSetKeys, long rocksKeys, Path root) {
     this.setKeys = setKeys;
@@ -80,6 +91,7 @@ public final class TimeKeyBench {
     boolean quick = false;
     long keys = -1;
     Path dir = null;
+    String only = null;
     BenchArgs in = new BenchArgs(args);
     try {
       while (in.hasNext()) {
@@ -88,8 +100,10 @@ public final class TimeKeyBench {
           case "--quick" -> quick = true;
           case "--keys" -> keys = in.number(arg, 100_000, Long.MAX_VALUE);
           case "--dir" -> dir = in.path(arg);
+          case "--only" -> only = in.next();
           case "-h", "--help" -> {
-            System.out.println("usage: bench/run timekey [--quick] [--keys N] [--dir PATH]");
+            System.out.println(
+                "usage: bench/run timekey [--quick] [--keys N] [--dir PATH] [--only seed|gateway|pressure]");
             return;
           }
           default -> throw BenchArgs.unknown(arg);
@@ -103,8 +117,20 @@ public final class TimeKeyBench {
     long rocksKeys = quick ? 300_000 : 5_000_000;
     Path root = BenchFiles.tempRoot(dir, "timekey-bench-");
     try {
-      new TimeKeyBench(setKeys, Math.min(setKeys, hashSetKeys), Math.min(setKeys, rocksKeys), root)
-          .run();
+      TimeKeyBench bench =
+          new TimeKeyBench(
+              setKeys, Math.min(setKeys, hashSetKeys), Math.min(setKeys, rocksKeys), root);
+      bench.quick = quick;
+      if (only == null || only.equals("seed")) {
+        bench.run();
+      }
+      if (only == null || only.equals("gateway")) {
+        bench.runGateway();
+      }
+      if (only == null || only.equals("pressure")) {
+        bench.runPressure();
+      }
+      bench.print();
     } finally {
       BenchFiles.deleteTree(root);
     }
@@ -165,9 +191,173 @@ public final class TimeKeyBench {
     results.ratio(
         "ratio.timekey_threads2_vs_threads1", Figures.median(set2) / Figures.median(set1));
     results.put("bench.iterations.timekey", Integer.toString(ITERATIONS));
+  }
+
+  private void print() {
     for (Map.Entry<String, String> e : results.entrySet()) {
       System.out.println(e.getKey() + ": " + e.getValue());
     }
+  }
+
+  /** Gateway batches with jitter: one thread, then two on the same batches in turn. */
+  private void runGateway() throws Exception {
+    GatewayWorkload workload = GatewayWorkload.gateways(45, quick ? 4_000_000 : 10_000_000);
+    progress.printf("gateway workload: %s%n", workload);
+    runBatches("warmup.gateway", workload, 1, Duration.ofHours(1), MemoryLimit.MEDIUM, false);
+    double[] one = new double[ITERATIONS];
+    double[] two = new double[ITERATIONS];
+    for (int i = 0; i < ITERATIONS; i++) {
+      boolean last = i == ITERATIONS - 1;
+      one[i] =
+          runBatches(
+              "timekey.gateway_jitter", workload, 1, Duration.ofHours(1), MemoryLimit.MEDIUM, last);
+      two[i] =
+          runBatches(
+              "timekey.gateway_jitter.threads2",
+              workload,
+              2,
+              Duration.ofHours(1),
+              MemoryLimit.MEDIUM,
+              false);
+    }
+    double hash = runHashSet(workload, Math.min(workload.keys(), hashSetKeys));
+    results.rate("timekey.gateway_jitter.keys_per_s", Figures.median(one));
+    results.rate("timekey.gateway_jitter.keys_per_s.threads2", Figures.median(two));
+    results.rate("hashset.gateway_jitter.keys_per_s", hash);
+    results.ratio(
+        "ratio.timekey_gateway_jitter_threads2_vs_threads1",
+        Figures.median(two) / Figures.median(one));
+    results.ratio("ratio.timekey_vs_hashset.gateway_jitter", Figures.median(one) / hash);
+  }
+
+  /**
+   * Many devices at mixed rates, 1-second segments, backfill into old segments, and a memory limit
+   * of 128 KiB: below one segment and about a twentieth of the data.
+   */
+  private void runPressure() throws Exception {
+    GatewayWorkload workload = GatewayWorkload.pressure(46, quick ? 200_000 : 500_000);
+    progress.printf("pressure workload: %s%n", workload);
+    double[] rates = new double[ITERATIONS];
+    for (int i = 0; i < ITERATIONS; i++) {
+      rates[i] =
+          runBatches(
+              "timekey.pressure",
+              workload,
+              1,
+              Duration.ofSeconds(1),
+              128 << 10,
+              i == ITERATIONS - 1);
+    }
+    results.rate("timekey.pressure.keys_per_s", Figures.median(rates));
+  }
+
+  /**
+   * Inserts the pre-generated batches of {@code workload} into a new set, thread {@code t} of
+   * {@code threads} taking batches {@code t}, {@code t + threads}, ...; only the insert calls are
+   * timed. Returns keys per second.
+   */
+  private double runBatches(
+      String name,
+      GatewayWorkload workload,
+      int threads,
+      Duration interval,
+      long memoryLimit,
+      boolean report)
+      throws Exception {
+    Path dir = root.resolve(name);
+    TimeKeyStreamSet set =
+        TimeKeyStreamSet.builder()
+            .directory(dir)
+            .segmentInterval(interval)
+            .memoryLimit(memoryLimit)
+            .build();
+    long[] news = new long[threads];
+    long started = System.nanoTime();
+    if (threads == 1) {
+      news[0] = insertBatches(set, workload, 0, 1);
+    } else {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Long>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        futures.add(pool.submit(() -> insertBatches(set, workload, thread, threads)));
+      }
+      for (int t = 0; t < threads; t++) {
+        news[t] = futures.get(t).get();
+      }
+      pool.shutdown();
+    }
+    long elapsed = System.nanoTime() - started;
+    long keys = workload.keys();
+    double rate = keys * 1e9 / elapsed;
+    TimeKeyStats inMemory = set.stats();
+    set.checkpoint();
+    TimeKeyStats stats = set.stats();
+    set.close();
+    BenchFiles.deleteTree(dir);
+    long totalNew = Arrays.stream(news).sum();
+    progress.printf(
+        Locale.ROOT,
+        "[%s] %,d keys (%,d new) in %.2f s: %,.0f keys/s; memory %,d B (peak %,d, limit %,d),"
+            + " disk %,d B, %d evictions, %d loads%n",
+        name,
+        keys,
+        totalNew,
+        elapsed / 1e9,
+        rate,
+        inMemory.bytesInMemory(),
+        stats.peakBytesInMemory(),
+        memoryLimit,
+        stats.bytesOnDisk(),
+        stats.evictions(),
+        stats.loads());
+    if (stats.keys() != totalNew) {
+      throw new IllegalStateException(
+          name + ": the set holds " + stats.keys() + " keys but " + totalNew + " were new");
+    }
+    if (report) {
+      results.ratio(
+          name + ".peak_memory_vs_limit", (double) stats.peakBytesInMemory() / memoryLimit);
+      results.ratio(name + ".disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
+      results.ratio(
+          name + ".memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
+      results.put(name + ".keys", Long.toString(keys));
+      results.put(name + ".new_keys", Long.toString(totalNew));
+    }
+    return rate;
+  }
+
+  private static long insertBatches(
+      TimeKeyStreamSet set, GatewayWorkload workload, int thread, int threads) {
+    boolean[] isNew = new boolean[workload.micros.length];
+    long news = 0;
+    for (int b = thread; b < workload.batches; b += threads) {
+      int from = workload.batchStart[b];
+      news +=
+          set.insert(workload.micros, workload.ids, from, workload.batchStart[b + 1] - from, isNew);
+    }
+    return news;
+  }
+
+  private double runHashSet(GatewayWorkload workload, long keys) {
+    HashSet<TimeKey> set = new HashSet<>();
+    long news = 0;
+    long started = System.nanoTime();
+    for (int i = 0; i < keys; i++) {
+      if (set.add(TimeKey.of(workload.micros[i], workload.ids[i]))) {
+        news++;
+      }
+    }
+    long elapsed = System.nanoTime() - started;
+    double rate = keys * 1e9 / elapsed;
+    progress.printf(
+        Locale.ROOT,
+        "[hashset.gateway_jitter] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
+        keys,
+        news,
+        elapsed / 1e9,
+        rate);
+    return rate;
   }
 
   /** Inserts {@code keys} keys of the workload into a new set; returns keys per second. */

@@ -60,9 +60,7 @@ public interface TimeKeyStreamSet extends AutoCloseable {
   /**
    * Inserts a batch. Element {@code i} of the result is true when key {@code i} was not in the set
    * before (it is now) and false for a duplicate, including a repeat of an earlier key of the same
-   * batch.
-   *
-   * @throws IllegalArgumentException when a key has negative micros; nothing is inserted then
+   * batch. Micros may be anything a {@code long} holds: keys before 1970 are negative.
    */
   boolean[] insert(List<TimeKey> batch);
 

@@ -21,8 +21,12 @@ final class Oracle {
     this.retention = retentionMicros;
   }
 
+  /** Floor division, the lowest segment cut off at Long.MIN_VALUE (written out, not shared). */
   long segmentOf(long micros) {
-    return micros - Math.floorMod(micros, interval);
+    java.math.BigInteger start =
+        java.math.BigInteger.valueOf(Math.floorDiv(micros, interval))
+            .multiply(java.math.BigInteger.valueOf(interval));
+    return start.max(java.math.BigInteger.valueOf(Long.MIN_VALUE)).longValueExact();
   }
 
   boolean[] insert(List<TimeKey> batch) {
@@ -34,7 +38,8 @@ final class Oracle {
       answers[i] = segmentOf(key.micros()) < below || keys.add(key);
     }
     if (retention >= 0 && newest != Long.MIN_VALUE) {
-      long horizon = segmentOf(newest - retention);
+      long horizon =
+          segmentOf(newest < Long.MIN_VALUE + retention ? Long.MIN_VALUE : newest - retention);
       if (horizon > droppedBelow) {
         drop(horizon);
       }

@@ -98,16 +98,78 @@ class TimeKeyStreamSetTest {
   }
 
   @Test
-  void negativeMicrosAreRefusedBeforeAnythingIsInserted() {
-    try (TimeKeyStreamSet set = open(Duration.ofHours(1), MemoryLimit.LOW, null)) {
-      TimeKey good = TimeKey.of(Workload.EPOCH, 1, 1);
-      assertThatThrownBy(() -> set.insert(List.of(good, TimeKey.of(-5, 1, 1))))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage(
-              "key 1 of the batch has negative micros -5; time keys are epoch microseconds;"
-                  + " nothing was inserted");
-      assertThat(set.contains(good)).isFalse();
-      assertThat(set.stats().keys()).isZero();
+  void keysBeforeAndAround1970AreStoredInFloorDividedSegmentsAndSurviveReopen() throws Exception {
+    long[] edges = {
+      Long.MIN_VALUE,
+      Long.MIN_VALUE + 1,
+      -10 * SECOND - 1,
+      -10 * SECOND,
+      -10 * SECOND + 1,
+      -1,
+      0,
+      1,
+      10 * SECOND - 1,
+      10 * SECOND,
+      -86_400L * SECOND * 365 * 300, // 300 years before 1970
+      Long.MAX_VALUE - 1,
+      Long.MAX_VALUE
+    };
+    Oracle oracle = new Oracle(10 * SECOND, -1);
+    List<TimeKey> keys = new ArrayList<>();
+    for (long t : edges) {
+      keys.add(TimeKey.of(t, 1, 1));
+      keys.add(TimeKey.of(t, -1, -1));
+    }
+    // a jittery stream across 1970, in one batch
+    Random random = new Random(3);
+    for (int i = 0; i < 3000; i++) {
+      keys.add(TimeKey.of(-150 * SECOND + i * 100_000L + random.nextInt(1000), 2, 9));
+    }
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), 64 << 10, null)) {
+      assertThat(set.insert(keys)).containsExactly(oracle.insert(keys));
+      assertThat(set.insert(keys)).containsExactly(all(keys.size(), false));
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      assertThat(set.stats().newestMicros()).isEqualTo(Long.MAX_VALUE);
+      assertThat(set.contains(TimeKey.of(-2, 1, 1))).isFalse();
+      assertThat(set.contains(TimeKey.of(-1, 1, 1))).isTrue();
+      set.checkpoint();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .contains(
+              "-9223372036854775808.tks",
+              "-0000000000010000000.tks",
+              "0000000000000000000.tks",
+              "-0000000000150000000.tks",
+              "9223372036850000000.tks");
+    }
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), 64 << 10, null)) {
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      for (TimeKey key : keys) {
+        assertThat(set.contains(key)).as("%s", key).isTrue();
+        TimeKey next = TimeKey.of(key.micros() + 1, key.id());
+        assertThat(set.contains(next)).isEqualTo(oracle.keys.contains(next));
+      }
+      // expiry uses the same floor division: segments before -10 s go, [-10 s, 0) stays
+      set.expireBefore(-5 * SECOND);
+      oracle.expireBefore(-5 * SECOND);
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      assertThat(set.contains(TimeKey.of(-10 * SECOND, 1, 1))).isTrue();
+      assertThat(set.contains(TimeKey.of(-10 * SECOND - 1, 1, 1))).isFalse();
+      assertThat(set.insert(List.of(TimeKey.of(Long.MIN_VALUE, 1, 1)))).containsExactly(true);
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+    }
+  }
+
+  @Test
+  void retentionBehindKeysBefore1970DropsTheRightSegments() {
+    Oracle oracle = new Oracle(10 * SECOND, 30 * SECOND);
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(30))) {
+      for (int b = 0; b < 40; b++) {
+        List<TimeKey> batch = run(4, b % 3, -200 * SECOND + b * 5 * SECOND, 250_000, 20);
+        assertThat(set.insert(batch)).as("batch %d", b).containsExactly(oracle.insert(batch));
+        assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      }
     }
   }
 
@@ -153,6 +215,79 @@ class TimeKeyStreamSetTest {
     }
     assertThat(evictions).as("the workload outgrew the memory limit").isPositive();
     assertThat(loads).as("evicted segments were read back").isPositive();
+  }
+
+  @Test
+  void jitteredGatewayBatchesMatchAHashSetThroughResendsLateBatchesAndReopen() {
+    Duration interval = Duration.ofSeconds(2);
+    Oracle oracle = new Oracle(2 * SECOND, -1);
+    // 1 kHz with +-1 ms jitter: readings of one device arrive out of time order
+    Gateways gateways = new Gateways(5, 30, 1000, 1000, -3 * SECOND);
+    TimeKeyStreamSet set = open(interval, 256 << 10, null);
+    try {
+      for (int step = 0; step < 4000; step++) {
+        List<TimeKey> batch = gateways.next();
+        assertThat(set.insert(batch)).as("batch %d", step).containsExactly(oracle.insert(batch));
+        if (step % 1000 == 999) {
+          assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+          set.close();
+          set = open(interval, 256 << 10, null);
+        }
+      }
+      for (List<TimeKey> late : gateways.drainHeldBack()) {
+        assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+      }
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      assertThat(set.stats().peakBytesInMemory()).isLessThanOrEqualTo((256 << 10) * 11 / 10);
+      Random random = new Random(2);
+      for (int i = 0; i < 3000; i++) {
+        TimeKey key = gateways.reading(random.nextInt(30), random.nextInt(20_000));
+        assertThat(set.contains(key)).as("%s", key).isEqualTo(oracle.keys.contains(key));
+      }
+    } finally {
+      set.close();
+    }
+  }
+
+  @Test
+  void twoThreadsInsertingGatewayBatchesOfSharedDevicesAnswerEachKeyNewOnce() throws Exception {
+    Gateways gateways = new Gateways(8, 40, 1000, 1000, Workload.EPOCH);
+    List<List<TimeKey>> batches = new ArrayList<>();
+    java.util.Set<TimeKey> distinct = new java.util.HashSet<>();
+    for (int b = 0; b < 3000; b++) {
+      List<TimeKey> batch = gateways.next();
+      batches.add(batch);
+      distinct.addAll(batch);
+    }
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(5), MemoryLimit.LOW, null)) {
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      List<Future<Long>> results = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        int thread = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  long news = 0;
+                  for (int b = thread; b < batches.size(); b += 2) {
+                    for (boolean isNew : set.insert(batches.get(b))) {
+                      news += isNew ? 1 : 0;
+                    }
+                  }
+                  return news;
+                }));
+      }
+      long totalNew = results.get(0).get(2, TimeUnit.MINUTES) + results.get(1).get();
+      pool.shutdown();
+      assertThat(totalNew).isEqualTo(distinct.size());
+      assertThat(set.stats().keys()).isEqualTo(distinct.size());
+      for (TimeKey key : distinct) {
+        assertThat(set.contains(key)).isTrue();
+      }
+      for (int d = 0; d < 40; d++) {
+        TimeKey absent = TimeKey.of(gateways.reading(d, 7).micros() + 1, 1 + d / 3, d % 3);
+        assertThat(set.contains(absent)).isEqualTo(distinct.contains(absent));
+      }
+    }
   }
 
   @Test

@@ -24,6 +24,14 @@ import java.util.Arrays;
 final class Block {
   static final int MAX_KEYS = 4096;
 
+  /**
+   * A block is full at {@link #MAX_KEYS} keys or at this many bits (1 KiB), whichever comes first:
+   * a regular stream fills 4,096 keys in about 4,100 bits, a jittery one (about 15 bits a key) 550
+   * keys, so that looking a key up or merging late keys into a block decodes at most about 550
+   * jittery keys.
+   */
+  static final int MAX_BITS = 8192;
+
   /** Accounted size of a block object without its bit array (header, fields, array header). */
   static final long OVERHEAD_BYTES = 72;
 
@@ -53,7 +61,7 @@ final class Block {
   }
 
   boolean full() {
-    return count >= MAX_KEYS;
+    return count >= MAX_KEYS || bitLength >= MAX_BITS;
   }
 
   /**
@@ -202,7 +210,21 @@ final class Block {
     return block;
   }
 
+  /**
+   * Encodes keys of {@code sorted[from..to)}, ascending and distinct, into a new block until it is
+   * {@link #full()}; its {@link #count} says how many it took.
+   */
+  static Block encodeUntilFull(long[] sorted, int from, int to) {
+    Block block =
+        new Block(sorted[from], sorted[from], 1, 0, new long[estimateWords(to - from)], 0);
+    for (int i = from + 1; i < to && !block.full(); i++) {
+      block.append(sorted[i]);
+    }
+    return block;
+  }
+
   private static int estimateWords(int keys) {
-    return Math.max(2, (keys + 63) >>> 6); // one bit per key, grown when the stream is irregular
+    // one bit per key, grown when the stream is irregular
+    return Math.max(2, (Math.min(keys, MAX_KEYS) + 63) >>> 6);
   }
 }

@@ -17,11 +17,25 @@ final class InsertContext {
   int[] absentIndex = new int[256];
   long[] decoded = new long[Block.MAX_KEYS];
   long[] merged = new long[Block.MAX_KEYS + 256];
+  Block[] pieces = new Block[4];
 
   /** Keys converted from a {@code List<TimeKey>}. */
   long[] listMicros = new long[256];
 
   long[] listIds = new long[256];
+
+  /** A batch grouped by segment and id: see {@link TimeKeySetEngine}. */
+  int[] keyGroup = new int[256];
+
+  int[] order = new int[256];
+  long[] groupMicros = new long[256];
+  boolean[] groupNew = new boolean[256];
+  int[] groupTable = new int[512];
+  long[] groupSegment = new long[64];
+  long[] groupId = new long[64];
+  int[] groupStart = new int[64];
+  int[] groupCount = new int[64];
+  int[] groupCursor = new int[64];
 
   /** Bytes of memory added (or, when negative, freed) since the last reset. */
   long memoryDelta;
@@ -35,6 +49,33 @@ final class InsertContext {
       sortIndex = new int[size];
       absent = new long[size];
       absentIndex = new int[size];
+    }
+  }
+
+  /** Room to group a batch of {@code n} keys; the group table is all zeros. */
+  void ensureGrouping(int n) {
+    if (keyGroup.length < n) {
+      int size = Math.max(n, keyGroup.length * 2);
+      keyGroup = new int[size];
+      order = new int[size];
+      groupMicros = new long[size];
+      groupNew = new boolean[size];
+    }
+    int table = Integer.highestOneBit(Math.max(16, n) * 2 - 1) << 1;
+    if (groupTable.length < table) {
+      groupTable = new int[table];
+    }
+  }
+
+  /** Room for group number {@code g}. */
+  void ensureGroup(int g) {
+    if (g >= groupSegment.length) {
+      int size = groupSegment.length * 2;
+      groupSegment = Arrays.copyOf(groupSegment, size);
+      groupId = Arrays.copyOf(groupId, size);
+      groupStart = Arrays.copyOf(groupStart, size);
+      groupCount = Arrays.copyOf(groupCount, size);
+      groupCursor = Arrays.copyOf(groupCursor, size);
     }
   }
 

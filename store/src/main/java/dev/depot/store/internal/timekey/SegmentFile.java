@@ -31,10 +31,13 @@ import java.util.zip.CRC32C;
  *
  * A set's directory holds one file per segment written to disk, named by the segment's first
  * microsecond zero-padded to 19 digits so that {@code ls} sorts them by time: {@code
- * 0001700000000000000.tks}; {@code timekeys.meta} (see {@link SetMeta}); {@code .lock}; and, while
- * a file is being written, {@code NAME.tks.tmp}, deleted on open. A file is written beside its
- * final name, fsynced and renamed over it, so a crash leaves the old file or the new one, never a
- * mix.
+ * 0001700000000000000.tks}. Segments before 1970 have negative starts and a leading minus: {@code
+ * -0000000086400000000.tks} (the lowest, cut off at the long range, is {@code
+ * -9223372036854775808.tks}); {@code ls} lists them first, latest first. Segment starts are
+ * multiples of the interval (floor division), except that cut-off lowest one. The directory also
+ * holds {@code timekeys.meta} (see {@link SetMeta}); {@code .lock}; and, while a file is being
+ * written, {@code NAME.tks.tmp}, deleted on open. A file is written beside its final name, fsynced
+ * and renamed over it, so a crash leaves the old file or the new one, never a mix.
  *
  * <h2>Header (72 bytes)</h2>
  *
@@ -86,13 +89,29 @@ final class SegmentFile {
 
   private SegmentFile() {}
 
+  /**
+   * The file name of the segment starting at {@code startMicros}: 19 digits, with a leading minus
+   * for segments before 1970 ({@code -0000000086400000000.tks}).
+   */
   static String fileName(long startMicros) {
-    return FileNames.of(startMicros, 19, SUFFIX);
+    if (startMicros >= 0) {
+      return FileNames.of(startMicros, 19, SUFFIX);
+    }
+    String digits = Long.toString(startMicros).substring(1); // Long.MIN_VALUE has 19 digits too
+    return "-" + "0".repeat(19 - digits.length()) + digits + SUFFIX;
   }
 
-  /** The segment start a file name denotes, or -1. */
-  static long parseFileName(String name) {
-    return FileNames.parse(name, 19, SUFFIX);
+  /** The segment start a file name made by {@link #fileName} denotes, or null. */
+  static Long parseFileName(String name) {
+    boolean negative = name.startsWith("-");
+    long magnitude = FileNames.parse(negative ? name.substring(1) : name, 19, SUFFIX);
+    if (magnitude >= 0 && !(negative && magnitude == 0)) {
+      return negative ? -magnitude : magnitude;
+    }
+    if (negative && name.equals(fileName(Long.MIN_VALUE))) {
+      return Long.MIN_VALUE; // its magnitude overflows a long
+    }
+    return null;
   }
 
   /** What a header says. */
@@ -329,7 +348,7 @@ final class SegmentFile {
     final Path file;
     final Header header;
     final long start;
-    final long end;
+    final long last;
     long memory;
     long offset;
 
@@ -337,7 +356,7 @@ final class SegmentFile {
       this.file = file;
       this.header = header;
       this.start = start;
-      this.end = start + interval;
+      this.last = SegmentTime.lastOf(start, interval);
     }
 
     DepotCorruptionException damage(String detail) {
@@ -407,7 +426,7 @@ final class SegmentFile {
       long lastDelta = in.readLong();
       int bitLength = in.readInt();
       offset += 32;
-      if (first < start || last >= end || first > last) {
+      if (first < start || last > this.last || first > last) {
         throw damage("block [" + first + ", " + last + "] is outside the segment or reversed");
       }
       if (count < 1 || count > Block.MAX_KEYS || (count == 1) != (first == last)) {

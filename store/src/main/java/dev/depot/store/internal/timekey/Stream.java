@@ -195,19 +195,23 @@ final class Stream {
       long[] merged = ctx.merged(oldCount + end - k);
       int m = mergeSorted(ctx.decoded, oldCount, keys, k, end, merged);
       boolean tail = b == blockCount - 1;
-      int pieces = (m + Block.MAX_KEYS - 1) / Block.MAX_KEYS;
-      Block[] replacement = new Block[pieces];
-      for (int p = 0; p < pieces; p++) {
-        int from = p * Block.MAX_KEYS;
-        Block piece = Block.encode(merged, from, Math.min(m, from + Block.MAX_KEYS));
-        if (!(tail && p == pieces - 1)) {
+      Block[] replacement = ctx.pieces;
+      int pieces = 0;
+      for (int from = 0; from < m; ) {
+        Block piece = Block.encodeUntilFull(merged, from, m);
+        from += piece.count;
+        if (!(tail && from == m)) {
           piece.trim();
         }
-        replacement[p] = piece;
+        if (pieces == replacement.length) {
+          replacement = ctx.pieces = Arrays.copyOf(replacement, pieces * 2);
+        }
+        replacement[pieces++] = piece;
         ctx.memoryDelta += piece.memoryBytes();
       }
       ctx.memoryDelta -= old.memoryBytes();
-      replaceBlock(b, replacement, ctx);
+      replaceBlock(b, replacement, pieces, ctx);
+      Arrays.fill(replacement, 0, pieces, null);
       k = end;
     }
   }
@@ -236,11 +240,11 @@ final class Stream {
     ctx.memoryDelta += block.memoryBytes();
   }
 
-  private void replaceBlock(int at, Block[] replacement, InsertContext ctx) {
-    int extra = replacement.length - 1;
+  private void replaceBlock(int at, Block[] replacement, int count, InsertContext ctx) {
+    int extra = count - 1;
     ensureBlockRoom(blockCount + extra, ctx);
     System.arraycopy(blocks, at + 1, blocks, at + 1 + extra, blockCount - at - 1);
-    System.arraycopy(replacement, 0, blocks, at, replacement.length);
+    System.arraycopy(replacement, 0, blocks, at, count);
     blockCount += extra;
   }
 

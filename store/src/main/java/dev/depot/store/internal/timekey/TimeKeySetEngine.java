@@ -127,11 +127,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SegmentFile.SUFFIX)) {
       for (Path file : files) {
-        long start = SegmentFile.parseFileName(file.getFileName().toString());
-        if (start < 0) {
+        Long named = SegmentFile.parseFileName(file.getFileName().toString());
+        if (named == null) {
           continue;
         }
-        if (start % interval != 0) {
+        long start = named;
+        if (SegmentTime.startOf(start, interval) != start) {
           throw new dev.depot.store.DepotCorruptionException(
               file, 0, "file name is not at a boundary of " + interval + " us segments");
         }
@@ -178,16 +179,6 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     Objects.checkFromIndexSize(offset, length, ids.length);
     Objects.checkFromIndexSize(offset, length, isNew.length);
     int end = offset + length;
-    for (int i = offset; i < end; i++) {
-      if (micros[i] < 0) {
-        throw new IllegalArgumentException(
-            "key "
-                + (i - offset)
-                + " of the batch has negative micros "
-                + micros[i]
-                + "; time keys are epoch microseconds; nothing was inserted");
-      }
-    }
     checkOpen();
     // Everything that may fail with an I/O error happens before the first key is inserted, so that
     // a failed call changed nothing and can be retried: making room, then loading the segments.
@@ -197,16 +188,19 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     long below = droppedBelow.get();
     loadSegmentsOf(micros, offset, end, below);
     InsertContext ctx = InsertContext.CURRENT.get();
+    if (length > 1 && isMixed(ids, offset, end)) {
+      return insertGrouped(micros, ids, offset, end, isNew, below, ctx);
+    }
     long maxMicros = Long.MIN_VALUE;
     int added = 0;
     int i = offset;
     while (i < end) {
       long id = ids[i];
-      long start = micros[i] - micros[i] % interval;
-      long stop = start + interval;
+      long start = SegmentTime.startOf(micros[i], interval);
+      long last = SegmentTime.lastOf(micros[i], interval);
       long runMax = micros[i];
       int j = i + 1;
-      while (j < end && ids[j] == id && micros[j] >= start && micros[j] < stop) {
+      while (j < end && ids[j] == id && micros[j] >= start && micros[j] <= last) {
         runMax = Math.max(runMax, micros[j]);
         j++;
       }
@@ -231,15 +225,179 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     return added;
   }
 
-  /** Makes the segments a batch touches resident (loading those that are on disk only). */
-  private void loadSegmentsOf(long[] micros, int from, int to, long below) {
-    long start = Long.MIN_VALUE;
-    for (int i = from; i < to; i++) {
-      long t = micros[i];
-      if (t >= start && t < start + interval) {
+  /**
+   * Whether a batch interleaves ids so much (runs of fewer than 16 keys on average, as gateways
+   * send) that grouping it first beats inserting run by run.
+   */
+  private static boolean isMixed(long[] ids, int from, int to) {
+    if (ids[from] == ids[to - 1] && ids[from] == ids[(from + to) >>> 1]) {
+      return false; // most likely one device's batch: the run loop finds out at no cost
+    }
+    int runs = 1;
+    for (int i = from + 1; i < to; i++) {
+      if (ids[i] != ids[i - 1]) {
+        runs++;
+      }
+    }
+    return runs * 16 > to - from;
+  }
+
+  /**
+   * Inserts a mixed batch: one pass assigns each key to a group (segment and id) through a small
+   * hash table, a counting pass lays the groups out one after another, then each segment's groups
+   * are inserted under one lock and one memory update, each group with one stream lookup.
+   */
+  private int insertGrouped(
+      long[] micros,
+      long[] ids,
+      int offset,
+      int end,
+      boolean[] isNew,
+      long below,
+      InsertContext ctx) {
+    int n = end - offset;
+    ctx.ensureGrouping(n);
+    int[] keyGroup = ctx.keyGroup;
+    int[] table = ctx.groupTable;
+    int mask = table.length - 1;
+    int groups = 0;
+    long start = 0;
+    long last = -1;
+    long maxMicros = Long.MIN_VALUE;
+    for (int k = 0; k < n; k++) {
+      long t = micros[offset + k];
+      if (t < start || t > last) {
+        start = SegmentTime.startOf(t, interval);
+        last = SegmentTime.lastOf(t, interval);
+      }
+      maxMicros = Math.max(maxMicros, t);
+      long id = ids[offset + k];
+      long h = (id * 0x9E3779B97F4A7C15L) ^ (start * 0xC2B2AE3D27D4EB4FL);
+      int at = (int) (h ^ (h >>> 29)) & mask;
+      int g;
+      while (true) {
+        int entry = table[at];
+        if (entry == 0) {
+          g = groups++;
+          ctx.ensureGroup(g);
+          table[at] = g + 1;
+          ctx.groupSegment[g] = start;
+          ctx.groupId[g] = id;
+          ctx.groupCount[g] = 0;
+          break;
+        }
+        g = entry - 1;
+        if (ctx.groupId[g] == id && ctx.groupSegment[g] == start) {
+          break;
+        }
+        at = (at + 1) & mask;
+      }
+      ctx.groupCount[g]++;
+      keyGroup[k] = g;
+    }
+    java.util.Arrays.fill(table, 0);
+    int[] groupStart = ctx.groupStart;
+    int[] cursor = ctx.groupCursor;
+    int position = 0;
+    for (int g = 0; g < groups; g++) {
+      groupStart[g] = position;
+      cursor[g] = position;
+      position += ctx.groupCount[g];
+    }
+    int[] order = ctx.order;
+    long[] groupMicros = ctx.groupMicros;
+    for (int k = 0; k < n; k++) {
+      int p = cursor[keyGroup[k]]++;
+      order[p] = offset + k;
+      groupMicros[p] = micros[offset + k];
+    }
+    boolean[] groupNew = ctx.groupNew;
+    int added = 0;
+    int g = 0;
+    while (g < groups) {
+      long segment = ctx.groupSegment[g];
+      int h = g + 1;
+      while (h < groups && ctx.groupSegment[h] == segment) {
+        h++;
+      }
+      if (segment < below) {
+        answerForgotten(groupNew, groupStart[g], groupStart[h - 1] + ctx.groupCount[h - 1]);
+      } else {
+        added += insertGroups(segment, g, h, ctx);
+        if (memory.get() > limit) {
+          evictQuietly();
+        }
+      }
+      g = h;
+    }
+    for (int p = 0; p < n; p++) {
+      isNew[order[p]] = groupNew[p];
+    }
+    if (added > 0) {
+      keys.addAndGet(added);
+    }
+    if (maxMicros > newest.get()) {
+      newest.accumulateAndGet(maxMicros, Math::max);
+    }
+    afterInsert();
+    return added;
+  }
+
+  /** Inserts groups {@code [from, to)} of the batch {@code ctx} holds, all of one segment. */
+  private int insertGroups(long start, int from, int to, InsertContext ctx) {
+    long[] groupMicros = ctx.groupMicros;
+    boolean[] groupNew = ctx.groupNew;
+    while (true) {
+      Slot slot = slotFor(start);
+      Lock read = slot.lock.readLock();
+      read.lock();
+      try {
+        Segment segment = slot.segment;
+        if (segment != null && !slot.dropped) {
+          ctx.memoryDelta = 0;
+          int added = 0;
+          for (int g = from; g < to; g++) {
+            int first = ctx.groupStart[g];
+            added +=
+                segment.insert(
+                    ctx.groupId[g], groupMicros, first, first + ctx.groupCount[g], groupNew, ctx);
+          }
+          slot.lastUsed = System.nanoTime();
+          if (added > 0) {
+            if (!slot.dirty) {
+              slot.dirty = true;
+            }
+            slot.keys.addAndGet(added);
+          }
+          account(slot, ctx.memoryDelta);
+          return added;
+        }
+      } finally {
+        read.unlock();
+      }
+      if (slot.dropped) {
+        if (start < droppedBelow.get()) {
+          answerForgotten(
+              groupNew, ctx.groupStart[from], ctx.groupStart[to - 1] + ctx.groupCount[to - 1]);
+          return 0;
+        }
         continue;
       }
-      start = t - t % interval;
+      load(slot);
+    }
+  }
+
+  /** Makes the segments a batch touches resident (loading those that are on disk only). */
+  private void loadSegmentsOf(long[] micros, int from, int to, long below) {
+    long start = 0;
+    long last = -1;
+    for (int i = from; i < to; i++) {
+      long t = micros[i];
+      if (t >= start && t <= last) {
+        continue;
+      }
+      start = SegmentTime.startOf(t, interval);
+      last = SegmentTime.lastOf(t, interval);
       if (start >= below) {
         Slot slot = slots.get(start);
         if (slot != null && slot.segment == null && !slot.dropped) {
@@ -332,8 +490,8 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   /** Expiry and eviction after an insert; their I/O errors are logged, not thrown (see above). */
   private void afterInsert() {
     if (retention >= 0 && newest.get() != Long.MIN_VALUE) {
-      long horizon = newest.get() - retention;
-      long below = horizon - Math.floorMod(horizon, interval);
+      long below =
+          SegmentTime.startOf(SegmentTime.minusSaturated(newest.get(), retention), interval);
       if (below > droppedBelow.get()) {
         try {
           dropBelow(below);
@@ -354,15 +512,15 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     Objects.requireNonNull(key, "key cannot be null");
     checkOpen();
     long micros = key.micros();
-    if (micros < 0) {
-      return false;
-    }
-    long start = micros - micros % interval;
+    long start = SegmentTime.startOf(micros, interval);
     InsertContext ctx = InsertContext.CURRENT.get();
+    boolean loaded = false;
+    boolean found;
     while (true) {
       Slot slot = slots.get(start);
       if (slot == null) {
-        return false;
+        found = false;
+        break;
       }
       Lock read = slot.lock.readLock();
       read.lock();
@@ -373,14 +531,21 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         Segment segment = slot.segment;
         if (segment != null) {
           slot.lastUsed = System.nanoTime();
-          return segment.contains(micros, key.id(), ctx.decoded);
+          found = segment.contains(micros, key.id(), ctx.decoded);
+          break;
         }
       } finally {
         read.unlock();
       }
       load(slot);
-      afterInsert(); // a load may have pushed memory over the limit
+      loaded = true;
     }
+    if (loaded) {
+      // A load may have pushed memory over the limit. Evicting only after the lookup: evicting
+      // before it could drop the segment just loaded (one near the limit) and loop forever.
+      afterInsert();
+    }
+    return found;
   }
 
   // ---- memory: loading and eviction ----
@@ -516,13 +681,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   @Override
   public int expireBefore(long micros) {
     checkOpen();
-    return dropBelow(micros - Math.floorMod(micros, interval));
+    return dropBelow(SegmentTime.startOf(micros, interval));
   }
 
   private void applyRetention() {
     if (retention >= 0 && newest.get() != Long.MIN_VALUE) {
-      long horizon = newest.get() - retention;
-      dropBelow(horizon - Math.floorMod(horizon, interval));
+      dropBelow(SegmentTime.startOf(SegmentTime.minusSaturated(newest.get(), retention), interval));
     }
   }
 
