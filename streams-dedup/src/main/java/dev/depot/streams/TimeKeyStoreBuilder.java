@@ -64,10 +64,9 @@ public final class TimeKeyStoreBuilder implements StoreBuilder<KeyValueStore<Byt
   }
 
   /**
-   * How often the store writes its changed segments and changelog offsets to disk under {@code
-   * at_least_once}; default 1 minute. After a crash, Streams replays the changelog written since
-   * the last checkpoint. Under {@code exactly_once_v2} the store checkpoints on a clean close only
-   * (a crash restores the store from the changelog).
+   * How often the store writes its changed segments (committed keys only) and the changelog offset
+   * they reach to disk, under either guarantee; default 1 minute. After a crash the store reopens
+   * from its files and Streams replays the changelog written since the last checkpoint.
    */
   public TimeKeyStoreBuilder checkpointInterval(Duration interval) {
     if (interval == null || interval.isNegative()) {

@@ -81,6 +81,15 @@ public interface TimeKeyStreamSet extends AutoCloseable {
   /** Makes every key inserted so far durable; see the class comment. */
   void checkpoint();
 
+  /**
+   * Reads every segment that is on disk only and checks it whole (header and body checksums), one
+   * at a time, without keeping it: a set reopened after a crash can be checked before it is
+   * trusted, instead of failing on first use.
+   *
+   * @throws dev.depot.store.DepotCorruptionException naming the first damaged file
+   */
+  void verify();
+
   /** Counts, sizes and memory. */
   TimeKeyStats stats();
 

@@ -618,4 +618,36 @@ class TimeKeyStreamSetTest {
     assertThatThrownBy(() -> TimeKeyStreamSet.builder().retention(Duration.ZERO))
         .hasMessage("retention must be positive, was PT0S");
   }
+
+  @Test
+  void verifyReadsEverySegmentOnDiskAndNamesADamagedOne(@TempDir Path dir) throws Exception {
+    try (TimeKeyStreamSet set =
+        TimeKeyStreamSet.builder().directory(dir).segmentInterval(Duration.ofSeconds(1)).build()) {
+      for (int s = 0; s < 5; s++) {
+        set.insert(
+            List.of(TimeKey.of(s * 1_000_000L + 7, 1, 1), TimeKey.of(s * 1_000_000L + 9, 1, 2)));
+      }
+    }
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
+      set.verify(); // all whole
+    }
+    Path victim;
+    try (var files = Files.list(dir)) {
+      victim =
+          files
+              .filter(f -> f.toString().endsWith(".tks"))
+              .sorted()
+              .skip(2)
+              .findFirst()
+              .orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(victim);
+    bytes[bytes.length - 4] ^= 0x21;
+    Files.write(victim, bytes);
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
+      assertThatThrownBy(set::verify)
+          .isInstanceOf(DepotCorruptionException.class)
+          .hasMessageContaining(victim.getFileName().toString());
+    }
+  }
 }

@@ -253,9 +253,9 @@ public final class DedupAppConfig extends AbstractConfig {
             60_000L,
             Range.atLeast(0L),
             Importance.LOW,
-            "Under at_least_once, how often each store writes its changed segments and changelog"
-                + " offsets to disk; a crash replays the changelog written since. Under"
-                + " exactly_once_v2 stores checkpoint on a clean close only.",
+            "How often each store writes its changed segments (committed keys only) and the"
+                + " changelog offset they reach to disk, under either guarantee; after a crash the"
+                + " store resumes from there and Streams replays the changelog written since.",
             GROUP_STORE,
             ++order,
             Width.SHORT,

@@ -47,6 +47,9 @@ public final class KeyBlock {
   static final byte KEY_MARKER = (byte) 0xB1;
   static final int KEY_BYTES = 17;
 
+  /** Longest run a block may hold (a regular device's run costs no bits a key, so it is capped). */
+  static final long MAX_RUN = 1L << 24;
+
   private KeyBlock() {}
 
   /** Whether a changelog record key is a block's. */
@@ -307,7 +310,7 @@ public final class KeyBlock {
       long id = getLong(value, pos[0]);
       pos[0] += 8;
       long n = getVarint(value, pos);
-      if (n < 1 || n > (long) value.length * 8 + 1) {
+      if (n < 1 || n > MAX_RUN) {
         throw new IllegalArgumentException("bad run length " + n + " in a key block");
       }
       long z = getVarint(value, pos);

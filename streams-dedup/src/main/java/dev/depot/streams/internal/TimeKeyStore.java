@@ -169,7 +169,14 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
       committed = readOffsets(dir.resolve(OFFSETS_FILE));
       try {
         set = openSet();
+        if (uncleanShutdown) {
+          set.verify(); // a crash may have left damage: find it now, not on first use
+        }
       } catch (DepotCorruptionException e) {
+        if (set != null) {
+          set.close();
+          set = null;
+        }
         LOG.warn(
             "time-key store {} in {}: its files are damaged ({}); starting empty, so Streams"
                 + " restores it from the changelog",

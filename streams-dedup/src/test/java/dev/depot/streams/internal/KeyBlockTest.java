@@ -71,7 +71,12 @@ class KeyBlockTest {
       regular[i] = 1_764_590_400_000_000L + i * 100_000L;
     }
     assertThat(encoder.encode(micros, ids, pick, 500, 500).length).isLessThan(2 * 500);
-    assertThat(encoder.encode(regular, ids, pick, 500, 500).length).isLessThan(30);
+    byte[] block = encoder.encode(regular, ids, pick, 500, 500);
+    assertThat(block.length).isLessThan(30);
+    // and it decodes: 500 keys from under 30 bytes (a check on the run length once refused it)
+    List<TimeKey> keys = KeyBlock.keysOf(encoder.key(), block);
+    assertThat(keys).hasSize(500);
+    assertThat(keys.get(499)).isEqualTo(TimeKey.of(regular[499], 17, 3));
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -580,6 +581,29 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       throw new DepotException("cannot read " + fileOf(slot) + ": " + e, e);
     } finally {
       write.unlock();
+    }
+  }
+
+  @Override
+  public void verify() {
+    List<Slot> onDiskOnly = new ArrayList<>();
+    for (Slot slot : slots.values()) {
+      if (slot.onDisk && slot.segment == null && !slot.dropped) {
+        onDiskOnly.add(slot);
+      }
+    }
+    for (Slot slot : onDiskOnly) {
+      Lock read = slot.lock.readLock();
+      read.lock();
+      try {
+        if (slot.onDisk && slot.segment == null && !slot.dropped) {
+          SegmentFile.read(fileOf(slot), slot.startMicros, interval);
+        }
+      } catch (IOException e) {
+        throw new DepotException("cannot read " + fileOf(slot) + ": " + e, e);
+      } finally {
+        read.unlock();
+      }
     }
   }
 
