@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.common.IsolationLevel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,7 +70,7 @@ class DedupRestartIT {
     Path log = LOGS.resolve("restart-a.log");
 
     AppProcess first = AppProcess.start(shipped, log).awaitRunning();
-    try (Output output = cluster.new Output(out, IsolationLevel.READ_COMMITTED)) {
+    try (Output output = cluster.output(out)) {
       assertThat(staticMembers(app))
           .as("static members of %s", app)
           .allMatch(id -> id.startsWith(instanceId));
