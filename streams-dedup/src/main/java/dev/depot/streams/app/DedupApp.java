@@ -16,11 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.IntFunction;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
@@ -30,6 +33,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 
 /**
  * The dedup application: reads readings from {@code dedup.input.topic}, forwards the first of each
@@ -75,6 +79,7 @@ public final class DedupApp {
             stopped.countDown();
           }
         });
+    streams.setGlobalStateRestoreListener(new RestoreLog());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -90,6 +95,40 @@ public final class DedupApp {
     stopped.await();
     streams.close(Duration.ofSeconds(30));
     System.exit(streams.state() == KafkaStreams.State.ERROR ? 1 : 0);
+  }
+
+  /**
+   * One line on stderr per store partition when its restore ends: {@code dedup: restored N records
+   * of STORE TOPIC-PARTITION in T ms}, what a restart cost (bench/run dedup-crash reads it).
+   */
+  private static final class RestoreLog implements StateRestoreListener {
+    private final Map<TopicPartition, Long> started = new ConcurrentHashMap<>();
+
+    @Override
+    public void onRestoreStart(
+        TopicPartition partition, String store, long startOffset, long endOffset) {
+      started.put(partition, System.nanoTime());
+    }
+
+    @Override
+    public void onBatchRestored(
+        TopicPartition partition, String store, long batchEndOffset, long numRestored) {}
+
+    @Override
+    public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+      Long start = started.remove(partition);
+      long millis = start == null ? 0 : (System.nanoTime() - start) / 1_000_000;
+      System.err.println(
+          "dedup: restored "
+              + totalRestored
+              + " records of "
+              + store
+              + " "
+              + partition
+              + " in "
+              + millis
+              + " ms");
+    }
   }
 
   /** The properties file, with {@code key=value} arguments after the first overriding it. */

@@ -142,20 +142,30 @@ final class DedupCluster implements AutoCloseable {
         .resolve("streams-dedup.properties");
   }
 
-  /** Overrides every test instance takes: this broker, quick fail-over, short transactions. */
+  /**
+   * Overrides every test instance takes: this broker, quick fail-over, short transactions, and its
+   * own static member id (the sample's is for one instance), named after its state directory.
+   */
   Map<String, String> baseOverrides(String appId, Path stateDir, String input, String output) {
-    Map<String, String> o = new HashMap<>();
-    o.put("bootstrap.servers", bootstrapServers());
-    o.put("application.id", appId);
-    o.put("state.dir", stateDir.toString());
-    o.put("dedup.input.topic", input);
-    o.put("dedup.output.topic", output);
+    Map<String, String> o = shippedOverrides(appId, stateDir, input, output);
     o.put("commit.interval.ms", "100");
     o.put("main.consumer.session.timeout.ms", "6000");
     o.put("main.consumer.heartbeat.interval.ms", "1000");
     o.put("producer.transaction.timeout.ms", "5000");
     o.put("main.consumer.max.poll.records", "200");
     o.put("dedup.record.layout", "reading"); // the sample's is batch; tests of it set it back
+    o.put("group.instance.id", appId + "-" + stateDir.getFileName());
+    return o;
+  }
+
+  /** Only what must differ from the sample config: this broker, the names and the state. */
+  Map<String, String> shippedOverrides(String appId, Path stateDir, String input, String output) {
+    Map<String, String> o = new HashMap<>();
+    o.put("bootstrap.servers", bootstrapServers());
+    o.put("application.id", appId);
+    o.put("state.dir", stateDir.toString());
+    o.put("dedup.input.topic", input);
+    o.put("dedup.output.topic", output);
     return o;
   }
 
