@@ -380,8 +380,10 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     return restoredIsNew;
   }
 
+  /** Due every interval, and at once while the store has no offsets on disk yet. */
   private boolean checkpointDue() {
-    return System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos;
+    return committed.isEmpty()
+        || System.nanoTime() - lastCheckpointNanos >= checkpointIntervalNanos;
   }
 
   /** Answers a batch insert: the dedup insert, and the key block of the new keys. */
