@@ -3,20 +3,12 @@ package dev.depot.streams.internal;
 import dev.depot.streams.BadRecordHandling;
 import dev.depot.streams.ReadingBatch;
 import dev.depot.streams.TimeKeyBatchExtractor;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.metrics.Sensor.RecordingLevel;
-import org.apache.kafka.common.metrics.stats.CumulativeSum;
-import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
@@ -35,7 +27,6 @@ public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, 
   private static final Logger LOG = LoggerFactory.getLogger(BatchDedupProcessor.class);
   private static final PositionBound UNBOUNDED = PositionBound.unbounded();
   private static final QueryConfig NO_INFO = new QueryConfig(false);
-  static final String GROUP = "stream-dedup-metrics";
 
   private final String storeName;
   private final TimeKeyBatchExtractor<K, V> extractor;
@@ -48,6 +39,7 @@ public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, 
   private Sensor forwarded;
   private Sensor recordsDropped;
   private Sensor skipped;
+  private DedupSensors sensors;
 
   public BatchDedupProcessor(
       String storeName, TimeKeyBatchExtractor<K, V> extractor, BadRecordHandling badRecords) {
@@ -60,33 +52,12 @@ public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, 
   public void init(FixedKeyProcessorContext<K, V> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
-    StreamsMetrics metrics = context.metrics();
-    String entity = storeName + "-" + context.taskId();
-    inserted = sensor(metrics, entity, "keys-inserted");
-    dropped = sensor(metrics, entity, "duplicates-dropped");
-    forwarded = sensor(metrics, entity, "records-forwarded");
-    recordsDropped = sensor(metrics, entity, "records-dropped");
-    skipped = sensor(metrics, entity, "bad-records-skipped");
-  }
-
-  /**
-   * A sensor with {@code name-rate} and {@code name-total} summing the values recorded (Streams'
-   * own rate-total sensors count calls, and these count readings), tagged like them.
-   */
-  private static Sensor sensor(StreamsMetrics metrics, String entity, String name) {
-    String thread = Thread.currentThread().getName();
-    Sensor sensor =
-        metrics.addSensor(thread + ".dedup." + entity + "." + name, RecordingLevel.INFO);
-    Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("thread-id", thread);
-    tags.put("dedup-id", entity);
-    sensor.add(
-        new MetricName(name + "-total", GROUP, "The total of " + name.replace('-', ' '), tags),
-        new CumulativeSum());
-    sensor.add(
-        new MetricName(name + "-rate", GROUP, "Per second: " + name.replace('-', ' '), tags),
-        new Rate());
-    return sensor;
+    sensors = new DedupSensors(context.metrics(), storeName, context.taskId());
+    inserted = sensors.add("keys-inserted");
+    dropped = sensors.add("duplicates-dropped");
+    forwarded = sensors.add("records-forwarded");
+    recordsDropped = sensors.add("records-dropped");
+    skipped = sensors.add("bad-records-skipped");
   }
 
   @Override
@@ -153,17 +124,12 @@ public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, 
 
   @Override
   public void close() {
-    if (context != null) {
-      for (Sensor sensor : new Sensor[] {inserted, dropped, forwarded, recordsDropped, skipped}) {
-        context.metrics().removeSensor(sensor);
-      }
+    if (sensors != null) {
+      sensors.removeAll();
     }
   }
 
   private String describe() {
-    RecordMetadata meta = context.recordMetadata().orElse(null);
-    return meta == null
-        ? "an unknown position (punctuation)"
-        : "topic " + meta.topic() + " partition " + meta.partition() + " offset " + meta.offset();
+    return DedupSensors.describe(context.recordMetadata().orElse(null));
   }
 }

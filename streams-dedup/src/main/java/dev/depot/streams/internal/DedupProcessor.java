@@ -6,12 +6,10 @@ import dev.depot.streams.TimeKeyExtractor;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
@@ -41,6 +39,7 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private Sensor inserted;
   private Sensor dropped;
   private Sensor skipped;
+  private DedupSensors sensors;
 
   public DedupProcessor(
       String storeName, TimeKeyExtractor<K, V> extractor, BadRecordHandling badRecords) {
@@ -56,16 +55,10 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     logSources =
         !StreamsConfig.EXACTLY_ONCE_V2.equals(
             String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
-    StreamsMetrics metrics = context.metrics();
-    String entity = storeName + "-" + context.taskId();
-    inserted =
-        metrics.addRateTotalSensor("dedup", entity, "keys-inserted", Sensor.RecordingLevel.INFO);
-    dropped =
-        metrics.addRateTotalSensor(
-            "dedup", entity, "duplicates-dropped", Sensor.RecordingLevel.INFO);
-    skipped =
-        metrics.addRateTotalSensor(
-            "dedup", entity, "bad-records-skipped", Sensor.RecordingLevel.INFO);
+    sensors = new DedupSensors(context.metrics(), storeName, context.taskId());
+    inserted = sensors.add("keys-inserted");
+    dropped = sensors.add("duplicates-dropped");
+    skipped = sensors.add("bad-records-skipped");
   }
 
   @Override
@@ -124,9 +117,13 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   }
 
   private String describe() {
-    RecordMetadata meta = context.recordMetadata().orElse(null);
-    return meta == null
-        ? "an unknown position (punctuation)"
-        : "topic " + meta.topic() + " partition " + meta.partition() + " offset " + meta.offset();
+    return DedupSensors.describe(context.recordMetadata().orElse(null));
+  }
+
+  @Override
+  public void close() {
+    if (sensors != null) {
+      sensors.removeAll();
+    }
   }
 }

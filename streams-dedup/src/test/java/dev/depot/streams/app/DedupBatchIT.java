@@ -12,7 +12,6 @@ import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -22,8 +21,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,35 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  * under {@code exactly_once_v2} on a real broker: an instance SIGKILLed mid-stream and restarted,
  * and a wiped state directory restored from the key-block changelog. Counted per reading.
  */
-class DedupBatchIT {
-  private static final Path LOGS = Path.of("target", "it-logs");
-  private static DedupCluster cluster;
+class DedupBatchIT extends OnBroker {
 
   @TempDir Path stateDirs;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    cluster = DedupCluster.start();
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   private static Map<String, String> batchLayout(Map<String, String> overrides) {
     overrides.put("dedup.record.layout", "batch");
     return overrides;
-  }
-
-  private static List<Batch> everyNth(List<Batch> batches, int n) {
-    List<Batch> out = new ArrayList<>();
-    for (int i = 0; i < batches.size(); i += n) {
-      out.add(batches.get(i));
-    }
-    return out;
   }
 
   /** Uploads that overlap earlier ones by half: partly new, partly repeats. */

@@ -13,7 +13,6 @@ import dev.depot.streams.app.DedupCluster.Output;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,23 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * fewer changelog records than it holds keys (it resumes from its own files). Then a store whose
  * files were damaged: it starts empty and is restored in full.
  */
-class DedupCrashIT {
-  private static final Path LOGS = Path.of("target", "it-logs");
-  private static DedupCluster cluster;
+class DedupCrashIT extends OnBroker {
 
   @TempDir Path stateDirs;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    cluster = DedupCluster.start();
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   private Map<String, String> overrides(String app, String guarantee, String in, String out) {
     Map<String, String> o = cluster.baseOverrides(app, stateDirs.resolve(app), in, out);
@@ -79,14 +62,6 @@ class DedupCrashIT {
     } catch (IOException e) {
       return 0;
     }
-  }
-
-  private static List<Batch> everyNth(List<Batch> batches, int n) {
-    List<Batch> out = new ArrayList<>();
-    for (int i = 0; i < batches.size(); i += n) {
-      out.add(batches.get(i));
-    }
-    return out;
   }
 
   @ParameterizedTest

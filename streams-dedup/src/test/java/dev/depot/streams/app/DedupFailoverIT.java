@@ -11,7 +11,6 @@ import dev.depot.streams.app.DedupCluster.AppProcess;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +22,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.TaskId;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,32 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * child JVM that the test kills with SIGKILL, the other runs in this JVM where the test can watch
  * its restores and standbys.
  */
-class DedupFailoverIT {
-  private static final Path LOGS = Path.of("target", "it-logs");
-  private static DedupCluster cluster;
+class DedupFailoverIT extends OnBroker {
 
   @TempDir Path stateDirs;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    cluster = DedupCluster.start();
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  /** Every batch of the list again: what devices send when they miss an acknowledgement. */
-  private static List<Batch> resent(List<Batch> batches, int everyNth) {
-    List<Batch> out = new ArrayList<>();
-    for (int i = 0; i < batches.size(); i += everyNth) {
-      out.add(batches.get(i));
-    }
-    return out;
-  }
 
   @Test
   void aKilledInstanceLosesNothingAndForwardsNothingTwice() throws Exception {
@@ -85,7 +59,7 @@ class DedupFailoverIT {
 
       // phase 1 with a third of it re-sent, and A killed while it is working through it
       cluster.send(in, phase1);
-      cluster.send(in, resent(phase1, 3));
+      cluster.send(in, everyNth(phase1, 3));
       try (Output progress = cluster.new Output(out, IsolationLevel.READ_UNCOMMITTED)) {
         await(
             "output to reach a fifth of phase 1",
@@ -95,8 +69,8 @@ class DedupFailoverIT {
 
       // keep producing: phase 2, and phase 1 re-sent again across the kill
       cluster.send(in, phase2);
-      cluster.send(in, resent(phase1, 2));
-      cluster.send(in, resent(phase2, 4));
+      cluster.send(in, everyNth(phase1, 2));
+      cluster.send(in, everyNth(phase2, 4));
       expected.addAll(DedupCluster.keysOf(phase2));
       try (Output output = cluster.settledOutput(app, in, out)) {
         assertEachKeyOnce(output, expected);
@@ -115,7 +89,7 @@ class DedupFailoverIT {
         cluster.send(in, phase1); // everything once more: all repeats
         cluster.send(in, phase2);
         cluster.send(in, phase3);
-        cluster.send(in, resent(phase3, 2));
+        cluster.send(in, everyNth(phase3, 2));
         expected.addAll(DedupCluster.keysOf(phase3));
         try (Output output = cluster.settledOutput(app, in, out)) {
           assertEachKeyOnce(output, expected);
@@ -157,7 +131,7 @@ class DedupFailoverIT {
       assertThat(standbys).as("standby tasks of the in-process instance").isNotEmpty();
 
       cluster.send(in, before);
-      cluster.send(in, resent(before, 2));
+      cluster.send(in, everyNth(before, 2));
       try (Output output = cluster.settledOutput(app, in, out)) {
         assertEachKeyOnce(output, expected);
       }

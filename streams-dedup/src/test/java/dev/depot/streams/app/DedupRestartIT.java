@@ -21,8 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,23 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * back is measured by {@code bench/run dedup-crash}; this test checks that it does, and loses or
  * repeats nothing.
  */
-class DedupRestartIT {
-  private static final Path LOGS = Path.of("target", "it-logs");
-  private static DedupCluster cluster;
+class DedupRestartIT extends OnBroker {
 
   @TempDir Path stateDir;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    cluster = DedupCluster.start();
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void aKilledInstanceRestartedOnItsStateResumesAndForwardsEachReadingOnce() throws Exception {
@@ -76,7 +60,7 @@ class DedupRestartIT {
           .allMatch(id -> id.startsWith(instanceId));
 
       cluster.sendRecords(in, before);
-      cluster.sendRecords(in, resent(before, 3));
+      cluster.sendRecords(in, everyNth(before, 3));
       await(
           "output to reach a fifth of the first uploads",
           () -> output.poll().readings >= expected.size() / 5);
@@ -86,8 +70,8 @@ class DedupRestartIT {
       await("reading " + out + " to its end after the kill", () -> output.poll().atEnd());
       long atKill = output.records;
       cluster.sendRecords(in, after);
-      cluster.sendRecords(in, resent(before, 2)); // repeats across the kill
-      cluster.sendRecords(in, resent(after, 2));
+      cluster.sendRecords(in, everyNth(before, 2)); // repeats across the kill
+      cluster.sendRecords(in, everyNth(after, 2));
       expected.addAll(DedupCluster.keysOf(after));
 
       try (AppProcess again = AppProcess.start(shipped, log)) {
@@ -101,15 +85,6 @@ class DedupRestartIT {
     } finally {
       first.close();
     }
-  }
-
-  /** Every batch of the list again: what devices send when they miss an acknowledgement. */
-  private static List<Batch> resent(List<Batch> batches, int everyNth) {
-    List<Batch> out = new ArrayList<>();
-    for (int i = 0; i < batches.size(); i += everyNth) {
-      out.add(batches.get(i));
-    }
-    return out;
   }
 
   /** The group.instance.id of each member once the group has one, waiting for it. */

@@ -21,8 +21,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,22 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * One instance of the dedup application in this JVM, stopped and started again: on intact files,
  * and on an emptied state directory that only the changelog can refill.
  */
-class DedupRestoreIT {
-  private static DedupCluster cluster;
+class DedupRestoreIT extends OnBroker {
 
   @TempDir Path stateDir;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    cluster = DedupCluster.start();
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   /** Runs an instance until the input is settled, then closes it cleanly. */
   private RestoreCounter runOnce(

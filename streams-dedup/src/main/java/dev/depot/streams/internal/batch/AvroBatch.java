@@ -1,8 +1,6 @@
 package dev.depot.streams.internal.batch;
 
-import dev.depot.streams.ReadingBatch;
 import dev.depot.streams.ReadingFields;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
@@ -15,31 +13,14 @@ import org.apache.avro.Schema;
  * block holding the kept readings' bytes as they were, then the value after the array. So a
  * forwarded batch keeps its schema id, and the registry is only ever read.
  */
-public final class AvroBatch implements ReadingBatch<byte[]> {
-  private final byte[] value;
-  private final int size;
-  private final long[] micros;
-  private final long[] ids;
-  private final int[] starts;
-  private final int[] ends;
+public final class AvroBatch extends SplicedBatch {
+  private static final byte[] END_OF_BLOCKS = {0};
+
   private final int arrayStart;
   private final int arrayEnd;
 
-  private AvroBatch(
-      byte[] value,
-      int size,
-      long[] micros,
-      long[] ids,
-      int[] starts,
-      int[] ends,
-      int arrayStart,
-      int arrayEnd) {
-    this.value = value;
-    this.size = size;
-    this.micros = micros;
-    this.ids = ids;
-    this.starts = starts;
-    this.ends = ends;
+  private AvroBatch(byte[] value, Spans spans, long[] ids, int arrayStart, int arrayEnd) {
+    super(value, spans, ids);
     this.arrayStart = arrayStart;
     this.arrayEnd = arrayEnd;
   }
@@ -93,44 +74,14 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
   }
 
   @Override
-  public int size() {
-    return size;
-  }
-
-  @Override
-  public long micros(int i) {
-    return micros[i];
-  }
-
-  @Override
-  public long id(int i) {
-    return ids[i];
-  }
-
-  @Override
   public byte[] retain(boolean[] keep, int kept) {
     if (arrayStart < 0) {
       throw new IllegalStateException("a single reading is kept or dropped whole");
     }
-    int length = arrayStart + varintSize(kept) + 1 + (value.length - arrayEnd);
-    for (int i = 0; i < size; i++) {
-      if (keep[i]) {
-        length += ends[i] - starts[i];
-      }
-    }
-    byte[] out = new byte[length];
-    System.arraycopy(value, 0, out, 0, arrayStart);
-    int at = writeVarint(out, arrayStart, kept);
-    for (int i = 0; i < size; i++) {
-      if (keep[i]) {
-        int n = ends[i] - starts[i];
-        System.arraycopy(value, starts[i], out, at, n);
-        at += n;
-      }
-    }
-    out[at++] = 0; // end of the array's blocks
-    System.arraycopy(value, arrayEnd, out, at, value.length - arrayEnd);
-    return out;
+    byte[] count = new byte[varintSize(kept)];
+    writeVarint(count, 0, kept);
+    // one block of the kept readings, then the end of the array's blocks
+    return splice(keep, arrayStart, count, -1, END_OF_BLOCKS, arrayEnd);
   }
 
   private static int varintSize(long v) {
@@ -158,11 +109,8 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
     private final byte[] value;
     private final AvroPlan plan;
     private final AvroCursor in;
+    private final Spans spans;
     private final ReadingIds ids;
-    private long[] micros;
-    private int[] starts;
-    private int[] ends;
-    private int size;
     private int arrayStart = -1;
     private int arrayEnd = -1;
 
@@ -170,19 +118,16 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
       this.value = value;
       this.plan = plan;
       this.in = new AvroCursor(value, 5, value.length);
-      int guess = plan.arrayIndex < 0 ? 1 : 64;
-      this.micros = new long[guess];
-      this.starts = new int[guess];
-      this.ends = new int[guess];
-      this.ids = new ReadingIds(fields, guess);
+      this.spans = new Spans(fields, plan.arrayIndex < 0 ? 1 : 64);
+      this.ids = spans.ids;
     }
 
     AvroBatch run() {
       if (plan.arrayIndex < 0) {
-        starts[0] = in.pos;
+        spans.starts[0] = in.pos;
         reading(0);
-        ends[0] = in.pos;
-        size = 1;
+        spans.ends[0] = in.pos;
+        spans.size = 1;
       } else {
         Schema[] top = plan.topFields;
         for (int f = 0; f < top.length; f++) {
@@ -204,9 +149,7 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
                 + plan.schema.getFullName()
                 + ")");
       }
-      long[] out = new long[size];
-      ids.resolve(size, out);
-      return new AvroBatch(value, size, micros, out, starts, ends, arrayStart, arrayEnd);
+      return new AvroBatch(value, spans, spans.resolveIds(), arrayStart, arrayEnd);
     }
 
     private void array(Schema schema) {
@@ -230,13 +173,13 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
           throw new IllegalArgumentException(
               "bad Avro array block of " + count + " items at byte " + in.pos);
         }
-        grow(size + (int) count); // once per block, not per reading
+        spans.grow(spans.size + (int) count); // once per block, not per reading
         for (long k = 0; k < count; k++) {
-          int i = size;
-          starts[i] = in.pos;
+          int i = spans.size;
+          spans.starts[i] = in.pos;
           reading(i);
-          ends[i] = in.pos;
-          size++;
+          spans.ends[i] = in.pos;
+          spans.size++;
         }
       }
       arrayEnd = in.pos;
@@ -246,7 +189,7 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
       Schema[] fields = plan.readingFields;
       for (int f = 0; f < fields.length; f++) {
         if (f == plan.time) {
-          micros[i] = time(fields[f], i);
+          spans.micros[i] = time(fields[f], i);
         } else if (f == plan.user) {
           id(fields[f], i, true);
         } else if (f == plan.device) {
@@ -302,16 +245,6 @@ public final class AvroBatch implements ReadingBatch<byte[]> {
                   + schema.getType()
                   + "; it must be int, long or string");
       }
-    }
-
-    private void grow(int capacity) {
-      if (capacity > micros.length) {
-        int n = Math.max(capacity, micros.length * 2);
-        micros = Arrays.copyOf(micros, n);
-        starts = Arrays.copyOf(starts, n);
-        ends = Arrays.copyOf(ends, n);
-      }
-      ids.ensure(capacity);
     }
   }
 }

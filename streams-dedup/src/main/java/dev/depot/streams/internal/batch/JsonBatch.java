@@ -3,11 +3,9 @@ package dev.depot.streams.internal.batch;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.depot.streams.ReadingBatch;
 import dev.depot.streams.ReadingFields;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * The readings of a JSON batch: a top-level array of reading objects, or an object with an array
@@ -15,33 +13,15 @@ import java.util.Arrays;
  * readings' bytes as they were joined by commas, then the value from the array's {@code ]} on: the
  * other fields stay byte for byte, whitespace between readings goes.
  */
-public final class JsonBatch implements ReadingBatch<byte[]> {
+public final class JsonBatch extends SplicedBatch {
   private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] NONE = new byte[0];
 
-  private final byte[] value;
-  private final int size;
-  private final long[] micros;
-  private final long[] ids;
-  private final int[] starts;
-  private final int[] ends;
   private final int open;
   private final int close;
 
-  private JsonBatch(
-      byte[] value,
-      int size,
-      long[] micros,
-      long[] ids,
-      int[] starts,
-      int[] ends,
-      int open,
-      int close) {
-    this.value = value;
-    this.size = size;
-    this.micros = micros;
-    this.ids = ids;
-    this.starts = starts;
-    this.ends = ends;
+  private JsonBatch(byte[] value, Spans spans, long[] ids, int open, int close) {
+    super(value, spans, ids);
     this.open = open;
     this.close = close;
   }
@@ -72,46 +52,8 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
   }
 
   @Override
-  public int size() {
-    return size;
-  }
-
-  @Override
-  public long micros(int i) {
-    return micros[i];
-  }
-
-  @Override
-  public long id(int i) {
-    return ids[i];
-  }
-
-  @Override
   public byte[] retain(boolean[] keep, int kept) {
-    int length = open + 1 + (value.length - close) + Math.max(0, kept - 1);
-    for (int i = 0; i < size; i++) {
-      if (keep[i]) {
-        length += ends[i] - starts[i];
-      }
-    }
-    byte[] out = new byte[length];
-    System.arraycopy(value, 0, out, 0, open + 1);
-    int at = open + 1;
-    boolean first = true;
-    for (int i = 0; i < size; i++) {
-      if (!keep[i]) {
-        continue;
-      }
-      if (!first) {
-        out[at++] = ',';
-      }
-      first = false;
-      int n = ends[i] - starts[i];
-      System.arraycopy(value, starts[i], out, at, n);
-      at += n;
-    }
-    System.arraycopy(value, close, out, at, value.length - close);
-    return out;
+    return splice(keep, open + 1, NONE, ',', NONE, close);
   }
 
   /** One parse of one value. */
@@ -119,11 +61,8 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
     private final byte[] value;
     private final ReadingFields fields;
     private final JsonParser parser;
+    private final Spans spans;
     private final ReadingIds ids;
-    private long[] micros = new long[64];
-    private int[] starts = new int[64];
-    private int[] ends = new int[64];
-    private int size;
     private int open = -1;
     private int close = -1;
 
@@ -131,7 +70,8 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
       this.value = value;
       this.fields = fields;
       this.parser = parser;
-      this.ids = new ReadingIds(fields, 64);
+      this.spans = new Spans(fields, 64);
+      this.ids = spans.ids;
     }
 
     JsonBatch run(boolean batch) throws IOException {
@@ -178,9 +118,7 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
       if (parser.nextToken() != null) {
         throw new IllegalArgumentException("the value has more after its JSON batch");
       }
-      long[] out = new long[size];
-      ids.resolve(size, out);
-      return new JsonBatch(value, size, micros, out, starts, ends, open, close);
+      return new JsonBatch(value, spans, spans.resolveIds(), open, close);
     }
 
     private void readArray() throws IOException {
@@ -191,16 +129,16 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
       }
       if (token != JsonToken.END_ARRAY) {
         throw new IllegalArgumentException(
-            "reading " + size + " is not a JSON object (it starts with " + token + ")");
+            "reading " + spans.size + " is not a JSON object (it starts with " + token + ")");
       }
       close = offset(parser.currentTokenLocation().getByteOffset());
     }
 
     /** Reads the reading object whose start the parser is at. */
     private void reading() throws IOException {
-      int i = size;
-      grow(i + 1);
-      starts[i] = offset(parser.currentTokenLocation().getByteOffset());
+      int i = spans.size;
+      spans.grow(i + 1);
+      spans.starts[i] = offset(parser.currentTokenLocation().getByteOffset());
       boolean timeSeen = false;
       JsonToken token;
       while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
@@ -211,7 +149,7 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
             throw new IllegalArgumentException(
                 "field " + name + " of reading " + i + " must be an integer, was " + next);
           }
-          micros[i] = parser.getLongValue();
+          spans.micros[i] = parser.getLongValue();
           timeSeen = true;
         } else if (!readId(name, next, i)) {
           parser.skipChildren();
@@ -223,8 +161,8 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
       if (!timeSeen) {
         throw new IllegalArgumentException("reading " + i + " has no field " + fields.time());
       }
-      ends[i] = offset(parser.currentLocation().getByteOffset());
-      size++;
+      spans.ends[i] = offset(parser.currentLocation().getByteOffset());
+      spans.size++;
     }
 
     /** Reads a user or device field into {@code ids}; false when the field is neither. */
@@ -256,16 +194,6 @@ public final class JsonBatch implements ReadingBatch<byte[]> {
                 + token);
       }
       return true;
-    }
-
-    private void grow(int capacity) {
-      if (capacity > micros.length) {
-        int n = micros.length * 2;
-        micros = Arrays.copyOf(micros, n);
-        starts = Arrays.copyOf(starts, n);
-        ends = Arrays.copyOf(ends, n);
-      }
-      ids.ensure(capacity);
     }
 
     private int offset(long byteOffset) {
