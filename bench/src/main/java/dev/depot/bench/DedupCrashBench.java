@@ -258,7 +258,12 @@ public final class DedupCrashBench {
     overrides.put("dedup.value.format", "json");
     overrides.put("processing.guarantee", "exactly_once_v2");
     overrides.put("num.standby.replicas", "0");
+    // a store built over days last checkpointed at most one interval before a crash; the bench
+    // builds its store in seconds, so it runs the live load for one interval before the kill
+    overrides.put("dedup.checkpoint.interval.ms", "10000");
     overrides.putAll(appOverrides);
+    long checkpointWaitMillis =
+        Long.parseLong(overrides.get("dedup.checkpoint.interval.ms")) + 3000;
 
     Path firstLog = logs.resolve("app-" + size + "-1.log");
     Path secondLog = logs.resolve("app-" + size + "-2.log");
@@ -283,6 +288,13 @@ public final class DedupCrashBench {
       liveLoad.start();
       try (KafkaConsumer<byte[], byte[]> reader = reader(output)) {
         awaitGrowth(reader, "the output to grow with the live load", first, null);
+        progress.printf(
+            Locale.ROOT,
+            "[crash %s] live load for %.0f s (one checkpoint interval)%n",
+            size,
+            checkpointWaitMillis / 1e3);
+        Thread.sleep(checkpointWaitMillis);
+        first.checkAlive();
         first.kill();
         long killed = first.killedAt;
         progress.printf(Locale.ROOT, "[crash %s] SIGKILL; starting it again%n", size);
