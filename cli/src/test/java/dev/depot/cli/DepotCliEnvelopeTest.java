@@ -329,6 +329,36 @@ class DepotCliEnvelopeTest {
   }
 
   @Test
+  void catEscapesControlCharactersInTopicsAndHeaderKeysAsInValues() throws IOException {
+    Path dir = queueDir();
+    DepotEnvelope odd =
+        new DepotEnvelope(
+            "t\u0000\b\f\u001f\u007f \"é\"",
+            0,
+            7L,
+            5L,
+            TimestampType.CREATE_TIME,
+            utf8("k\t\ud83d\ude00"),
+            utf8("v\\"),
+            List.of(new Header("h\n\r\u2028\ud83d\ude00", utf8("\u0001"))));
+    long[] ids = writeEnvelopes(dir, List.of(odd));
+    writeFormat(dir, "envelope\n");
+
+    Result result = run("cat", dir.toString());
+
+    String line =
+        envelopeLine(
+            ids[0],
+            """
+            "topic":"t\\u0000\\u0008\\u000c\\u001f\u007f \\"é\\"","partition":0,"offset":7,\
+            "timestamp":5,"timestamp_type":"CREATE_TIME","key":"k\\t\ud83d\ude00",\
+            "value":"v\\\\","headers":[{"key":"h\\n\\r\u2028\ud83d\ude00","value":"\\u0001"}]}""");
+    assertThat(result.err()).isEmpty();
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.stdout()).isEqualTo((line + System.lineSeparator()).getBytes(UTF_8));
+  }
+
+  @Test
   void catNeverDecodesAPartialRecord() throws IOException {
     Path dir = queueDir();
     long[] ids = writeEnvelopes(dir, List.of(TEXT, BINARY));

@@ -87,6 +87,31 @@ class DepotCliRegistryTest {
   /** A string key, registered as id 2. */
   static final Schema KEY = Schema.create(Schema.Type.STRING);
 
+  /** Strings, a map key and numbers that need care, registered as id 3. */
+  static final Schema TEXT =
+      SchemaBuilder.record("Text")
+          .fields()
+          .requiredString("s")
+          .name("m")
+          .type()
+          .map()
+          .values()
+          .longType()
+          .noDefault()
+          // Doubles as fields: Avro 1.12.0 reads an array of doubles as floats (AVRO-4108).
+          .requiredDouble("d0")
+          .requiredDouble("d1")
+          .requiredDouble("d2")
+          .requiredDouble("d3")
+          .requiredDouble("d4")
+          .name("fs")
+          .type()
+          .array()
+          .items()
+          .floatType()
+          .noDefault()
+          .endRecord();
+
   static final String ALL_JSON =
       "{\"ts_us\":1700000000000000,\"note\":\"say \\\"hi\\\"\",\"kind\":\"B\",\"tags\":[\"a\",\"b\"],"
           + "\"attrs\":{\"k\":7},\"raw\":\"AQID\",\"mac\":\"/wA=\",\"f\":1.5,\"d\":\"NaN\",\"ok\":true,"
@@ -99,7 +124,8 @@ class DepotCliRegistryTest {
 
   @BeforeEach
   void startRegistry() throws IOException {
-    Map<String, Schema> schemas = Map.of("/schemas/ids/1", ALL, "/schemas/ids/2", KEY);
+    Map<String, Schema> schemas =
+        Map.of("/schemas/ids/1", ALL, "/schemas/ids/2", KEY, "/schemas/ids/3", TEXT);
     registry = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     registry.createContext(
         "/",
@@ -249,6 +275,67 @@ class DepotCliRegistryTest {
                 + "\"value_schema_id\":1,\"value_avro\":"
                 + ALL_JSON
                 + ",\"headers\":[]}");
+  }
+
+  @Test
+  void printsAvroStringsMapKeysAndNumbersExactly() {
+    GenericRecord text = new GenericData.Record(TEXT);
+    text.put("s", "a\b\f\u0000\u007f\ud83d\ude00\"\\/\u2028");
+    text.put("m", Map.of("k\ud83d\ude00\n\u001f", Long.MIN_VALUE));
+    text.put("d0", -0.0);
+    text.put("d1", Double.MIN_VALUE);
+    text.put("d2", 1e10);
+    text.put("d3", 0.1);
+    text.put("d4", Double.NEGATIVE_INFINITY);
+    text.put("fs", List.of(Float.MAX_VALUE, 0.1f, Float.NaN, Float.POSITIVE_INFINITY));
+    byte[] avro = wire(3, TEXT, text);
+    long[] ids = write(avro);
+
+    Result result = run("cat", dir.toString(), "--registry-url", url());
+
+    String line =
+        at(ids[0])
+            + ",\"length\":"
+            + avro.length
+            + ",\"value_schema_id\":3,\"value_avro\":{"
+            + "\"s\":\"a\\u0008\\u000c\\u0000\u007f\ud83d\ude00\\\"\\\\/\u2028\","
+            + "\"m\":{\"k\ud83d\ude00\\n\\u001f\":-9223372036854775808},"
+            + "\"d0\":-0.0,\"d1\":4.9E-324,\"d2\":1.0E10,\"d3\":0.1,\"d4\":\"-Infinity\","
+            + "\"fs\":[3.4028235E38,0.1,\"NaN\",\"Infinity\"]}}";
+    assertThat(result.err()).isEmpty();
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.stdout()).isEqualTo((line + System.lineSeparator()).getBytes(UTF_8));
+  }
+
+  @Test
+  void anUnknownValueSchemaIdAfterADecodedKeyLeavesNoPartOfTheLine() {
+    DepotEnvelope envelope =
+        new DepotEnvelope(
+            "readings",
+            0,
+            5L,
+            null,
+            TimestampType.NO_TIMESTAMP_TYPE,
+            wire(2, KEY, "sensor-1"),
+            wire(99, ALL, all()),
+            List.of());
+    long id;
+    try (DepotQueue queue = DepotQueue.open(dir)) {
+      id = queue.append(EnvelopeCodec.encode(envelope), 5L);
+      queue.sync();
+    }
+
+    Result result = run("cat", dir.toString(), "--decode", "envelope", "--registry-url", url());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.stdout()).isEmpty();
+    assertThat(result.errLines())
+        .containsExactly(
+            "depot: record "
+                + DepotIds.toString(id)
+                + " value: schema id 99: GET "
+                + url()
+                + "/schemas/ids/99 failed: HTTP 404, registry error 40403: Schema not found");
   }
 
   @Test

@@ -11,13 +11,17 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -203,6 +207,124 @@ class DepotCliTest {
         .containsExactly(
             jsonLine(ids[0], true, 3, "\"value_base64\":\"/wBB\""),
             jsonLine(ids[1], true, 5, "\"value_base64\":\"aGVsbG8=\""));
+  }
+
+  @Test
+  void catEscapesEveryControlCharacterAndPrintsOtherTextAsItsUtf8Bytes() {
+    Path dir = root.resolve("q");
+    StringBuilder controls = new StringBuilder();
+    for (char c = 0; c < 0x20; c++) {
+      controls.append(c);
+    }
+    String text = controls + "\u007f \" \\ / é € \ud83d\ude00 \u2028\u2029 \ufeff end";
+    long[] ids = write(dir, text);
+
+    Result result = run("cat", dir.toString());
+
+    // The exact bytes: \n, \r and \t as short escapes, every other control character (\b and \f
+    // too) as a lower-case \\u00XX escape, DEL, U+2028/9 and the non-BMP smiley as UTF-8 as is.
+    String value =
+        "\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\u0008\\t\\n\\u000b"
+            + "\\u000c\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016"
+            + "\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f"
+            + "\u007f \\\" \\\\ / é € \ud83d\ude00 \u2028\u2029 \ufeff end";
+    String line =
+        jsonLine(ids[0], true, text.getBytes(UTF_8).length, "\"value\":\"" + value + "\"");
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.err()).isEmpty();
+    assertThat(result.stdout()).isEqualTo((line + System.lineSeparator()).getBytes(UTF_8));
+  }
+
+  @Test
+  void catPrintsBytesThatAreNotValidUtf8AsBase64AndAsReplacementCharactersWithUtf8() {
+    Path dir = root.resolve("q");
+    byte[][] invalid = {
+      {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // a lone high surrogate, U+D800, encoded
+      {(byte) 0xed, (byte) 0xb0, (byte) 0x80}, // a lone low surrogate, U+DC00, encoded
+      {'a', (byte) 0xc0, (byte) 0x80}, // overlong NUL
+      {'a', (byte) 0xe2, (byte) 0x82}, // cut short at the end
+      {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+      {(byte) 0x80, 'b'}, // a continuation byte first
+      {'"', (byte) 0xff, '\n'}
+    };
+    byte[] smiley = {(byte) 0xf0, (byte) 0x9f, (byte) 0x98, (byte) 0x80, 0x1f};
+    byte[][] items = Arrays.copyOf(invalid, invalid.length + 1);
+    items[invalid.length] = smiley;
+    long[] ids = write(dir, DepotQueue.DEFAULT_SEGMENT_BYTES, items);
+
+    Result auto = run("cat", dir.toString());
+    Result utf8 = run("cat", dir.toString(), "--encoding", "utf8");
+
+    List<String> expectedAuto = new ArrayList<>();
+    List<String> expectedUtf8 = new ArrayList<>();
+    for (int i = 0; i < invalid.length; i++) {
+      String base64 = Base64.getEncoder().encodeToString(invalid[i]);
+      expectedAuto.add(
+          jsonLine(ids[i], true, invalid[i].length, "\"value_base64\":\"" + base64 + "\""));
+    }
+    expectedAuto.add(jsonLine(ids[7], true, 5, "\"value\":\"\ud83d\ude00\\u001f\""));
+    assertThat(auto.exitCode()).isZero();
+    assertThat(auto.outLines()).containsExactlyElementsOf(expectedAuto);
+
+    // With utf8, each malformed sequence becomes U+FFFD as Java's decoder replaces it.
+    expectedUtf8.add(jsonLine(ids[0], true, 3, "\"value\":\"\ufffd\""));
+    expectedUtf8.add(jsonLine(ids[1], true, 3, "\"value\":\"\ufffd\""));
+    expectedUtf8.add(jsonLine(ids[2], true, 3, "\"value\":\"a\ufffd\ufffd\""));
+    expectedUtf8.add(jsonLine(ids[3], true, 3, "\"value\":\"a\ufffd\""));
+    expectedUtf8.add(jsonLine(ids[4], true, 4, "\"value\":\"\ufffd\ufffd\ufffd\ufffd\""));
+    expectedUtf8.add(jsonLine(ids[5], true, 2, "\"value\":\"\ufffdb\""));
+    expectedUtf8.add(jsonLine(ids[6], true, 3, "\"value\":\"\\\"\ufffd\\n\""));
+    expectedUtf8.add(expectedAuto.get(7));
+    assertThat(utf8.exitCode()).isZero();
+    assertThat(utf8.outLines()).containsExactlyElementsOf(expectedUtf8);
+    assertThat(isUtf8(auto.stdout())).isTrue();
+    assertThat(isUtf8(utf8.stdout())).isTrue();
+  }
+
+  @Test
+  void catPrintsFiveMebibyteValuesWholeAndExact() {
+    Path dir = root.resolve("q");
+    // Multi-byte characters and escapes at every offset modulo 7, so that they straddle any
+    // buffer boundary of the writer.
+    String unit = "aé€\ud83d\ude00\"\n";
+    String text = unit.repeat(5 * 1024 * 1024 / unit.getBytes(UTF_8).length);
+    byte[] binary = new byte[5 * 1024 * 1024];
+    for (int i = 0; i < binary.length; i++) {
+      binary[i] = (byte) (i * 31 + (i >> 9));
+    }
+    long[] ids = write(dir, DepotQueue.DEFAULT_SEGMENT_BYTES, text.getBytes(UTF_8), binary);
+
+    Result result = run("cat", dir.toString());
+
+    String escaped = "aé€\ud83d\ude00\\\"\\n".repeat(text.length() / unit.length());
+    String expected =
+        jsonLine(ids[0], true, text.getBytes(UTF_8).length, "\"value\":\"" + escaped + "\"")
+            + System.lineSeparator()
+            + jsonLine(
+                ids[1],
+                true,
+                binary.length,
+                "\"value_base64\":\"" + Base64.getEncoder().encodeToString(binary) + "\"")
+            + System.lineSeparator();
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.err()).isEmpty();
+    assertThat(Arrays.equals(result.stdout(), expected.getBytes(UTF_8)))
+        .as("the output is the expected line for each value, byte for byte")
+        .isTrue();
+  }
+
+  /** Whether the bytes are well-formed UTF-8: JSON text must be. */
+  static boolean isUtf8(byte[] bytes) {
+    try {
+      UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
   }
 
   @Test
