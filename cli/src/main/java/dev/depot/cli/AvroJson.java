@@ -1,7 +1,8 @@
 package dev.depot.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -15,80 +16,70 @@ import org.apache.avro.generic.GenericRecord;
  * wrapper as in Avro's JSON encoding), enums and strings are strings, bytes and fixed are base64
  * strings, NaN and the infinities are the strings {@code "NaN"}, {@code "Infinity"}, {@code
  * "-Infinity"}. Logical types print as their underlying type (a {@code timestamp-micros} is its
- * long).
+ * long). Strings are escaped as {@link JsonOutput} describes; an Avro string whose bytes are not
+ * UTF-8 prints with U+FFFD in their place, as Avro's {@code Utf8.toString()} decodes it.
  */
 final class AvroJson {
   private AvroJson() {}
 
-  static StringBuilder append(StringBuilder sb, Schema schema, Object datum) {
+  /** Writes {@code datum}, of {@code schema}, as the next value of {@code json}. */
+  static void write(JsonGenerator json, Schema schema, Object datum) throws IOException {
     switch (schema.getType()) {
       case RECORD -> {
         GenericRecord record = (GenericRecord) datum;
-        sb.append('{');
-        boolean first = true;
+        json.writeStartObject();
         for (Schema.Field field : schema.getFields()) {
-          if (!first) {
-            sb.append(',');
-          }
-          first = false;
-          Json.appendString(sb, field.name()).append(':');
-          append(sb, field.schema(), record.get(field.pos()));
+          json.writeFieldName(field.name());
+          write(json, field.schema(), record.get(field.pos()));
         }
-        sb.append('}');
+        json.writeEndObject();
       }
-      case ENUM -> Json.appendString(sb, datum.toString());
+      case ENUM -> json.writeString(datum.toString());
       case ARRAY -> {
-        sb.append('[');
-        boolean first = true;
+        json.writeStartArray();
         for (Object element : (Collection<?>) datum) {
-          if (!first) {
-            sb.append(',');
-          }
-          first = false;
-          append(sb, schema.getElementType(), element);
+          write(json, schema.getElementType(), element);
         }
-        sb.append(']');
+        json.writeEndArray();
       }
       case MAP -> {
-        sb.append('{');
-        boolean first = true;
+        json.writeStartObject();
         for (Map.Entry<?, ?> entry : ((Map<?, ?>) datum).entrySet()) {
-          if (!first) {
-            sb.append(',');
-          }
-          first = false;
-          Json.appendString(sb, entry.getKey().toString()).append(':');
-          append(sb, schema.getValueType(), entry.getValue());
+          json.writeFieldName(entry.getKey().toString());
+          write(json, schema.getValueType(), entry.getValue());
         }
-        sb.append('}');
+        json.writeEndObject();
       }
       case UNION ->
-          append(sb, schema.getTypes().get(GenericData.get().resolveUnion(schema, datum)), datum);
-      case FIXED -> base64(sb, ((GenericFixed) datum).bytes());
-      case STRING -> Json.appendString(sb, (CharSequence) datum);
+          write(json, schema.getTypes().get(GenericData.get().resolveUnion(schema, datum)), datum);
+      case FIXED -> json.writeBinary(((GenericFixed) datum).bytes());
+      case STRING -> json.writeString(datum.toString());
       case BYTES -> {
         ByteBuffer buffer = ((ByteBuffer) datum).duplicate();
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
-        base64(sb, bytes);
+        json.writeBinary(bytes);
       }
-      case FLOAT -> number(sb, ((Float) datum).doubleValue(), datum.toString());
-      case DOUBLE -> number(sb, (Double) datum, datum.toString());
-      case INT, LONG, BOOLEAN -> sb.append(datum);
-      case NULL -> sb.append("null");
+      case FLOAT -> {
+        float value = (Float) datum;
+        if (Float.isFinite(value)) {
+          json.writeNumber(value);
+        } else {
+          json.writeString(datum.toString());
+        }
+      }
+      case DOUBLE -> {
+        double value = (Double) datum;
+        if (Double.isFinite(value)) {
+          json.writeNumber(value);
+        } else {
+          json.writeString(datum.toString());
+        }
+      }
+      case INT -> json.writeNumber((Integer) datum);
+      case LONG -> json.writeNumber((Long) datum);
+      case BOOLEAN -> json.writeBoolean((Boolean) datum);
+      case NULL -> json.writeNull();
     }
-    return sb;
-  }
-
-  private static void number(StringBuilder sb, double value, String text) {
-    if (Double.isFinite(value)) {
-      sb.append(text);
-    } else {
-      Json.appendString(sb, text);
-    }
-  }
-
-  private static void base64(StringBuilder sb, byte[] bytes) {
-    sb.append('"').append(Base64.getEncoder().encodeToString(bytes)).append('"');
   }
 }

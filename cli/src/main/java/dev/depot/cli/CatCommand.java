@@ -1,5 +1,7 @@
 package dev.depot.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.depot.envelope.DepotEnvelope;
 import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.store.DepotCorruptionException;
@@ -9,18 +11,11 @@ import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Base64;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,6 +38,12 @@ import picocli.CommandLine.Parameters;
  * and {@code value_avro}, after {@code key_schema_id} and {@code value_schema_id}. A registry that
  * cannot be reached or does not know an id ends the command with one error line; bytes with the
  * header that do not decode are reported, printed as without the option, and make the exit code 1.
+ *
+ * <p>JSON is written by {@link JsonOutput} straight to standard output as the records are read:
+ * bytes printed as text are checked to be UTF-8 and then copied, escaped, from the item, and base64
+ * is encoded piece by piece, so a value of many megabytes is not first built as a string. A
+ * record's key and value are decoded (and a registry consulted) before its line starts, so that an
+ * error that ends the command never leaves half a line behind.
  */
 @Command(
     name = "cat",
@@ -87,9 +88,6 @@ final class CatCommand implements Callable<Integer> {
     ENVELOPE,
     NONE
   }
-
-  /** How often json output checks that standard output still takes bytes. */
-  private static final int CHECK_EVERY = 1024;
 
   private final Io io;
 
@@ -151,11 +149,10 @@ final class CatCommand implements Callable<Integer> {
   /** Records reported on standard error: corrupt, not an envelope, or not decodable. */
   private long failed;
 
-  private final CharsetDecoder strictUtf8 =
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private final JsonOutput.Utf8Check utf8 = new JsonOutput.Utf8Check();
+
+  /** The JSON output while json format prints, else null. */
+  private JsonGenerator json;
 
   CatCommand(Io io) {
     this.io = io;
@@ -184,9 +181,10 @@ final class CatCommand implements Callable<Integer> {
 
   private int print() {
     long printed = 0;
-    StringBuilder line = new StringBuilder();
     try (DepotQueue queue = Queues.openReadOnly(dir);
-        DepotCursor cursor = queue.stream(from)) {
+        DepotCursor cursor = queue.stream(from);
+        JsonGenerator out = format == Format.JSON ? JsonOutput.open(io.out) : null) {
+      json = out;
       boolean envelopes = decodesEnvelopes();
       while (limit == null || printed < limit) {
         DepotRecord record;
@@ -195,14 +193,14 @@ final class CatCommand implements Callable<Integer> {
         } catch (DepotCorruptionException e) {
           // The cursor has moved past the damage: report it and go on with the next record.
           failed++;
-          io.error(e.getMessage());
+          error(e.getMessage());
           continue;
         }
         if (record == null) {
           break;
         }
         if (format == Format.RAW && !record.complete()) {
-          io.error(
+          error(
               "skipped partial record at "
                   + DepotIds.toString(record.id())
                   + " ("
@@ -216,7 +214,7 @@ final class CatCommand implements Callable<Integer> {
             envelope = EnvelopeCodec.decode(record.item());
           } catch (IllegalArgumentException e) {
             failed++;
-            io.error(
+            error(
                 "record "
                     + DepotIds.toString(record.id())
                     + " is not an envelope: "
@@ -226,25 +224,37 @@ final class CatCommand implements Callable<Integer> {
         }
         if (format == Format.RAW) {
           writeRaw(envelope == null ? record.item() : envelope.value());
+        } else if (envelope == null) {
+          writeItem(record);
         } else {
-          line.setLength(0);
-          io.stdout.println(
-              envelope == null
-                  ? itemJson(line, record)
-                  : envelopeJson(line, record.id(), envelope));
-          if ((printed + 1) % CHECK_EVERY == 0 && io.stdout.checkError()) {
-            break;
-          }
+          writeEnvelope(record.id(), envelope);
         }
         printed++;
       }
+    } catch (JsonProcessingException e) {
+      // Not a failed write: the JSON was not well-formed, or broke one of Jackson's limits.
+      throw new IllegalStateException("cannot write JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write to standard output: " + e.getMessage(), e);
+    } finally {
+      json = null;
     }
     if (format == Format.RAW) {
       flushRaw();
-    } else if (io.stdout.checkError()) {
-      throw new CliException(DepotCli.EXIT_FAILURE, "cannot write to standard output");
     }
     return failed > 0 ? DepotCli.EXIT_FAILURE : DepotCli.EXIT_OK;
+  }
+
+  /** Reports on standard error, after the lines printed so far. */
+  private void error(String message) {
+    if (json != null) {
+      try {
+        json.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write to standard output: " + e.getMessage(), e);
+      }
+    }
+    io.error(message);
   }
 
   /**
@@ -273,111 +283,110 @@ final class CatCommand implements Callable<Integer> {
     return new String(content, StandardCharsets.UTF_8).trim().equals("envelope");
   }
 
-  /** A stored item: where it is, its length, its tag when it has one, and its bytes. */
-  private StringBuilder itemJson(StringBuilder sb, DepotRecord record) {
-    appendId(sb, record.id(), record.complete());
-    sb.append(",\"length\":").append(record.length());
+  /** A stored item's line: where it is, its length, its tag when it has one, and its bytes. */
+  private void writeItem(DepotRecord record) throws IOException {
+    byte[] item = record.item(); // a copy: take one
+    WireDecoder.Decoded value = record.complete() ? decodeWire("value", item, record.id()) : null;
+    writeId(record.id(), record.complete());
+    json.writeNumberField("length", record.length());
     if (record.tag() != DepotRecord.NO_TAG) {
-      sb.append(",\"tag\":").append(record.tag());
+      json.writeNumberField("tag", record.tag());
     }
-    if (record.complete()) {
-      appendKeyOrValue(sb.append(','), "value", record.item(), record.id());
-    } else {
-      appendBytes(sb.append(','), "value", record.item());
-    }
-    return sb.append('}');
+    writeKeyOrValue("value", item, value);
+    json.writeEndObject();
+    JsonOutput.endLine(json);
   }
 
-  /** A decoded envelope: where its record is, then the Kafka record's fields. */
-  private StringBuilder envelopeJson(StringBuilder sb, long id, DepotEnvelope envelope) {
-    appendId(sb, id, true);
-    Json.appendString(sb.append(",\"topic\":"), envelope.topic());
-    sb.append(",\"partition\":").append(envelope.partition());
-    sb.append(",\"offset\":").append(envelope.offset());
-    sb.append(",\"timestamp\":");
+  /** A decoded envelope's line: where its record is, then the Kafka record's fields. */
+  private void writeEnvelope(long id, DepotEnvelope envelope) throws IOException {
+    WireDecoder.Decoded key = decodeWire("key", envelope.key(), id);
+    WireDecoder.Decoded value = decodeWire("value", envelope.value(), id);
+    writeId(id, true);
+    json.writeStringField("topic", envelope.topic());
+    json.writeNumberField("partition", envelope.partition());
+    json.writeNumberField("offset", envelope.offset());
     if (envelope.timestamp() == null) {
-      sb.append("null");
+      json.writeNullField("timestamp");
     } else {
-      sb.append(envelope.timestamp().longValue());
+      json.writeNumberField("timestamp", envelope.timestamp().longValue());
     }
-    sb.append(",\"timestamp_type\":\"").append(envelope.timestampType().name()).append('"');
-    appendKeyOrValue(sb.append(','), "key", envelope.key(), id);
-    appendKeyOrValue(sb.append(','), "value", envelope.value(), id);
-    sb.append(",\"headers\":[");
-    List<DepotEnvelope.Header> headers = envelope.headers();
-    for (int i = 0; i < headers.size(); i++) {
-      DepotEnvelope.Header header = headers.get(i);
-      sb.append(i == 0 ? "{\"key\":" : ",{\"key\":");
-      Json.appendString(sb, header.key());
-      appendBytes(sb.append(','), "value", header.value());
-      sb.append('}');
+    json.writeStringField("timestamp_type", envelope.timestampType().name());
+    writeKeyOrValue("key", envelope.key(), key);
+    writeKeyOrValue("value", envelope.value(), value);
+    json.writeArrayFieldStart("headers");
+    for (DepotEnvelope.Header header : envelope.headers()) {
+      json.writeStartObject();
+      json.writeStringField("key", header.key());
+      writeBytes("value", header.value());
+      json.writeEndObject();
     }
-    return sb.append("]}");
+    json.writeEndArray();
+    json.writeEndObject();
+    JsonOutput.endLine(json);
   }
 
   /**
-   * Opens the object with {@code "id"}, {@code "segment"}, {@code "position"}, {@code "complete"}.
+   * Starts a line's object with {@code "id"}, {@code "segment"}, {@code "position"}, {@code
+   * "complete"}.
    */
-  private static void appendId(StringBuilder sb, long id, boolean complete) {
-    sb.append("{\"id\":").append(id);
-    sb.append(",\"segment\":").append(DepotIds.segment(id));
-    sb.append(",\"position\":").append(DepotIds.position(id));
-    sb.append(",\"complete\":").append(complete);
+  private void writeId(long id, boolean complete) throws IOException {
+    json.writeStartObject();
+    json.writeNumberField("id", id);
+    json.writeNumberField("segment", DepotIds.segment(id));
+    json.writeNumberField("position", DepotIds.position(id));
+    json.writeBooleanField("complete", complete);
   }
 
   /**
-   * Appends a key or value: decoded as {@code name_schema_id} and {@code name_avro} when it is in
-   * the Confluent wire format and --registry-url is given, else as {@link #appendBytes}.
+   * The datum in a key or value in the Confluent wire format when --registry-url is given, else
+   * null; bytes with the wire header that do not decode are reported, and null.
+   *
+   * @throws CliException when the registry cannot give the schema
    */
-  private void appendKeyOrValue(StringBuilder sb, String name, byte[] bytes, long id) {
-    if (wire != null && bytes != null) {
-      try {
-        WireDecoder.Decoded decoded =
-            wire.decode(bytes, "record " + DepotIds.toString(id) + " " + name);
-        if (decoded != null) {
-          sb.append('"').append(name).append("_schema_id\":").append(decoded.schemaId());
-          sb.append(",\"").append(name).append("_avro\":");
-          AvroJson.append(sb, decoded.schema(), decoded.datum());
-          return;
-        }
-      } catch (WireDecoder.NotAvroException e) {
-        failed++;
-        io.error(e.getMessage());
-      }
+  private WireDecoder.Decoded decodeWire(String name, byte[] bytes, long id) {
+    if (wire == null || bytes == null) {
+      return null;
     }
-    appendBytes(sb, name, bytes);
+    try {
+      return wire.decode(bytes, "record " + DepotIds.toString(id) + " " + name);
+    } catch (WireDecoder.NotAvroException e) {
+      failed++;
+      error(e.getMessage());
+      return null;
+    }
   }
 
   /**
-   * Appends bytes as the field {@code name} (text), {@code name_base64} (per {@code --encoding}),
-   * or {@code name: null} when there are none.
+   * Writes a key or value: as {@code name_schema_id} and {@code name_avro} when it was decoded from
+   * the wire format, else as {@link #writeBytes}.
    */
-  private void appendBytes(StringBuilder sb, String name, byte[] bytes) {
-    sb.append('"').append(name);
-    if (bytes == null) {
-      sb.append("\":null");
+  private void writeKeyOrValue(String name, byte[] bytes, WireDecoder.Decoded decoded)
+      throws IOException {
+    if (decoded == null) {
+      writeBytes(name, bytes);
       return;
     }
-    String text = null;
-    if (encoding == Encoding.UTF8) {
-      text = new String(bytes, StandardCharsets.UTF_8);
-    } else if (encoding == Encoding.AUTO) {
-      text = decodeStrict(bytes);
-    }
-    if (text != null) {
-      Json.appendString(sb.append("\":"), text);
-    } else {
-      sb.append("_base64\":\"").append(Base64.getEncoder().encodeToString(bytes)).append('"');
-    }
+    json.writeNumberField(name + "_schema_id", decoded.schemaId());
+    json.writeFieldName(name + "_avro");
+    AvroJson.write(json, decoded.schema(), decoded.datum());
   }
 
-  /** The item as text when it is valid UTF-8, else null. */
-  private String decodeStrict(byte[] item) {
-    try {
-      CharBuffer chars = strictUtf8.decode(ByteBuffer.wrap(item));
-      return chars.toString();
-    } catch (CharacterCodingException e) {
-      return null;
+  /**
+   * Writes bytes as the field {@code name} (text), {@code name_base64} (per {@code --encoding}), or
+   * {@code name: null} when there are none. Text is the bytes themselves when they are UTF-8; with
+   * {@code --encoding utf8}, other bytes are decoded with U+FFFD for what is not UTF-8.
+   */
+  private void writeBytes(String name, byte[] bytes) throws IOException {
+    if (bytes == null) {
+      json.writeNullField(name);
+    } else if (encoding != Encoding.BASE64 && utf8.isUtf8(bytes)) {
+      json.writeFieldName(name);
+      JsonOutput.writeUtf8(json, bytes);
+    } else if (encoding == Encoding.UTF8) {
+      json.writeStringField(name, new String(bytes, StandardCharsets.UTF_8));
+    } else {
+      json.writeFieldName(name + "_base64");
+      json.writeBinary(bytes);
     }
   }
 

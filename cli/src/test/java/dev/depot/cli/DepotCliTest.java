@@ -10,7 +10,9 @@ import dev.depot.store.queue.DepotRecord;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -311,6 +313,71 @@ class DepotCliTest {
     assertThat(Arrays.equals(result.stdout(), expected.getBytes(UTF_8)))
         .as("the output is the expected line for each value, byte for byte")
         .isTrue();
+  }
+
+  @Test
+  void catWritesFiveMebibyteValuesWithoutCopyingThemIntoStrings() {
+    Path dir = root.resolve("q");
+    byte[] text = ("é" + "a".repeat(5 * 1024 * 1024)).getBytes(UTF_8);
+    byte[] binary = new byte[5 * 1024 * 1024];
+    Arrays.fill(binary, (byte) 0xff);
+    write(dir, DepotQueue.DEFAULT_SEGMENT_BYTES, text, binary);
+    String[] raw = {"cat", dir.toString(), "--format", "raw"};
+    String[] json = {"cat", dir.toString()};
+    allocatedBy(raw); // loads the classes both need
+    allocatedBy(json);
+
+    long rawBytes = allocatedBy(raw);
+    long jsonBytes = allocatedBy(json);
+
+    // Both read the same 10 MiB of items; JSON on top of that only takes buffers. Decoding the
+    // text to a string, or base64 into one, would take 10 MiB or more on its own.
+    assertThat(jsonBytes - rawBytes).isLessThan(2 * 1024 * 1024);
+  }
+
+  @Test
+  void catStopsWithOneErrorLineWhenStandardOutputFails() {
+    Path dir = root.resolve("q");
+    write(dir, "x".repeat(100_000), "y".repeat(100_000));
+    List<Integer> writes = new ArrayList<>();
+    OutputStream closedPipe =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            writes.add(len);
+            throw new IOException("Broken pipe");
+          }
+        };
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code =
+        DepotCli.run(new ByteArrayInputStream(new byte[0]), closedPipe, err, "cat", "" + dir);
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(UTF_8))
+        .isEqualTo("depot: cannot write to standard output: Broken pipe" + System.lineSeparator());
+    assertThat(writes).as("the first failed write ends cat").hasSizeLessThanOrEqualTo(2);
+  }
+
+  /** The bytes this thread allocates running the tool, its output thrown away. */
+  private static long allocatedBy(String... args) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(thread);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        DepotCli.run(
+            new ByteArrayInputStream(new byte[0]), OutputStream.nullOutputStream(), err, args);
+    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+    assertThat(err.toString(UTF_8)).isEmpty();
+    assertThat(code).isZero();
+    return allocated;
   }
 
   /** Whether the bytes are well-formed UTF-8: JSON text must be. */
