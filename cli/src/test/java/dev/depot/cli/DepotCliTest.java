@@ -356,7 +356,7 @@ class DepotCliTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     int code =
-        DepotCli.run(new ByteArrayInputStream(new byte[0]), closedPipe, err, "cat", "" + dir);
+        DepotCli.run(new ByteArrayInputStream(new byte[0]), closedPipe, err, "cat", dir.toString());
 
     assertThat(code).isEqualTo(1);
     assertThat(err.toString(UTF_8))
