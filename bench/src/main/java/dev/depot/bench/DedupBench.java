@@ -137,7 +137,7 @@ public final class DedupBench {
       Map<String, Long> filesAtClose) {}
 
   private final PrintStream progress = System.err;
-  private final Figures results = new Figures();
+  private final Figures results;
   private final long records;
   private final long warmup;
   private final int e2eRecords;
@@ -145,72 +145,49 @@ public final class DedupBench {
   private final Path root;
   private int drivers;
 
-  private DedupBench(long records, long warmup, int e2eRecords, int runs, Path root) {
+  private DedupBench(
+      long records, long warmup, int e2eRecords, int runs, Path root, Figures results) {
     this.records = records;
     this.warmup = warmup;
     this.e2eRecords = e2eRecords;
     this.runs = runs;
     this.root = root;
+    this.results = results;
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = false;
-    long records = -1;
-    int e2eRecords = -1;
-    int runs = -1;
-    Path dir = null;
-    BenchArgs in = new BenchArgs(args);
-    try {
-      while (in.hasNext()) {
-        String arg = in.next();
-        switch (arg) {
-          case "--quick" -> quick = true;
-          case "--records" -> records = in.number(arg, 10_000, Long.MAX_VALUE);
-          case "--e2e-records" -> e2eRecords = (int) in.number(arg, 0, Integer.MAX_VALUE);
-          case "--runs" -> runs = (int) in.number(arg, 1, 1000);
-          case "--dir" -> dir = in.path(arg);
-          case "-h", "--help" -> {
-            System.out.println(
+    BenchArgs in =
+        BenchArgs.read(
+            "dedup",
+            String.join(
+                "\n",
                 "usage: bench/run dedup [--quick] [--records N] [--e2e-records N] [--runs N]"
-                    + " [--dir PATH]");
-            System.out.println(
+                    + " [--dir PATH]",
                 "  --records N      records through each store in TopologyTestDriver"
-                    + " (default 5,000,000; --quick 500,000)");
-            System.out.println(
+                    + " (default 5,000,000; --quick 500,000)",
                 "  --e2e-records N  records through the dedup app on a broker"
-                    + " (default 1,000,000; --quick 500,000; 0 skips it)");
-            System.out.println(
-                "  --runs N         timed runs per store, median reported (default 3; --quick 1)");
-            System.out.println(
-                "  --dir PATH       where the temporary directory goes (default /tmp)");
-            return;
-          }
-          default -> throw BenchArgs.unknown(arg);
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      BenchArgs.exitWithUsageError("dedup", e);
+                    + " (default 1,000,000; --quick 500,000; 0 skips it)",
+                "  --runs N         timed runs per store, median reported (default 3; --quick 1)",
+                "  --dir PATH       where the temporary directory goes (default /tmp)"),
+            args,
+            "--records",
+            "--e2e-records",
+            "--runs");
+    if (in == null) {
+      return;
     }
-    if (records < 0) {
-      records = quick ? 500_000 : 5_000_000;
-    }
-    if (e2eRecords < 0) {
-      e2eRecords = quick ? 500_000 : 1_000_000;
-    }
-    if (runs < 0) {
-      runs = quick ? 1 : 3;
-    }
+    boolean quick = in.quick();
+    long records = in.number("--records", 10_000, Long.MAX_VALUE, quick ? 500_000 : 5_000_000);
+    int e2eRecords =
+        (int) in.number("--e2e-records", 0, Integer.MAX_VALUE, quick ? 500_000 : 1_000_000);
+    int runs = (int) in.number("--runs", 1, 1000, quick ? 1 : 3);
     // Kafka Streams and the broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    Path root = BenchFiles.tempRoot(dir, "dedup-bench-");
-    int status;
-    try {
-      status =
-          new DedupBench(records, Math.min(records / 10, 200_000), e2eRecords, runs, root).run();
-    } finally {
-      BenchFiles.deleteTree(root);
-    }
-    System.exit(status);
+    long warmup = Math.min(records / 10, 200_000);
+    BenchRun.inTempRoot(
+        in.dir(),
+        "dedup-bench-",
+        (root, figures) -> new DedupBench(records, warmup, e2eRecords, runs, root, figures).run());
   }
 
   static SeedWorkload seed() {
@@ -287,11 +264,7 @@ public final class DedupBench {
         perKey.get(Kind.ROCKSDB_KV) / perKey.get(Kind.DEPOT));
 
     if (!errors.isEmpty()) {
-      printResults();
-      for (String error : errors) {
-        System.err.println("dedup bench: FAILED: " + error);
-      }
-      return 1;
+      return failed(errors);
     }
 
     if (e2eRecords > 0) {
@@ -323,22 +296,22 @@ public final class DedupBench {
         }
       }
       if (!errors.isEmpty()) {
-        printResults();
-        for (String error : errors) {
-          System.err.println("dedup bench: FAILED: " + error);
-        }
-        return 1;
+        return failed(errors);
       }
     }
     results.put("bench.runs", Integer.toString(runs));
-    printResults();
     return 0;
   }
 
-  private void printResults() {
-    for (Map.Entry<String, String> e : results.entrySet()) {
-      System.out.println(e.getKey() + ": " + e.getValue());
+  /**
+   * Prints the errors on stderr; returns the exit status of a failed run (the figures so far
+   * print).
+   */
+  private static int failed(List<String> errors) {
+    for (String error : errors) {
+      System.err.println("dedup bench: FAILED: " + error);
     }
+    return 1;
   }
 
   /** Unique time keys among the workload's first {@code records} readings. */

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,20 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * The dedup application killed with SIGKILL and restarted on the same state directory: how long
@@ -86,8 +75,7 @@ public final class DedupCrashBench {
   private final Map<String, String> appOverrides;
   private final Path jar;
   private final Path config;
-  private String bootstrap;
-  private Admin admin;
+  private BenchBroker broker;
 
   private DedupCrashBench(
       Path root,
@@ -105,44 +93,31 @@ public final class DedupCrashBench {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = false;
-    int partitions = 2;
-    Path dir = null;
-    Map<String, String> overrides = new LinkedHashMap<>();
-    BenchArgs in = new BenchArgs(args);
-    try {
-      while (in.hasNext()) {
-        String arg = in.next();
-        switch (arg) {
-          case "--quick" -> quick = true;
-          case "--partitions" -> partitions = (int) in.number(arg, 1, 64);
-          case "--app" -> {
-            String kv = in.value(arg);
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-              throw new IllegalArgumentException("--app needs key=value, was " + kv);
-            }
-            overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
-          }
-          case "--dir" -> dir = in.path(arg);
-          case "-h", "--help" -> {
-            System.out.println(
+    BenchArgs in =
+        BenchArgs.read(
+            "dedup-crash",
+            String.join(
+                "\n",
                 "usage: bench/run dedup-crash [--quick] [--partitions N] [--app key=value]..."
-                    + " [--dir PATH]");
-            System.out.println(
-                "  --quick           the 2 M-key store only (default: 2 M and 20 M)");
-            System.out.println("  --partitions N    input partitions, one task each (default 2)");
-            System.out.println(
-                "  --app key=value   an override of config/streams-dedup.properties for the app");
-            System.out.println(
-                "  --dir PATH        where the temporary directory goes (default /tmp)");
-            return;
-          }
-          default -> throw BenchArgs.unknown(arg);
-        }
+                    + " [--dir PATH]",
+                "  --quick           the 2 M-key store only (default: 2 M and 20 M)",
+                "  --partitions N    input partitions, one task each (default 2)",
+                "  --app key=value   an override of config/streams-dedup.properties for the app",
+                "  --dir PATH        where the temporary directory goes (default /tmp)"),
+            args,
+            "--partitions",
+            "--app");
+    if (in == null) {
+      return;
+    }
+    int partitions = (int) in.number("--partitions", 1, 64, 2);
+    Map<String, String> overrides = new LinkedHashMap<>();
+    for (String kv : in.all("--app")) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw in.fail("--app needs key=value, was " + kv);
       }
-    } catch (IllegalArgumentException e) {
-      BenchArgs.exitWithUsageError("dedup-crash", e);
+      overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
     Path jar = Path.of(System.getProperty("depot.dedup.app.jar", "streams-dedup/target/x.jar"));
     Path config = Path.of(System.getProperty("depot.config.dir", "config"));
@@ -158,56 +133,28 @@ public final class DedupCrashBench {
     }
     Path logs = Path.of(System.getProperty("depot.bench.logs", "dedup-crash-logs"));
     Files.createDirectories(logs);
-    Path root = BenchFiles.tempRoot(dir, "dedup-crash-");
-    PrintStream stdout = System.out;
-    Figures figures = new Figures();
-    int status;
-    System.setOut(System.err); // the test kit prints what it formats on stdout
-    try {
-      DedupCrashBench bench = new DedupCrashBench(root, logs, partitions, overrides, jar, config);
-      status = bench.run(quick ? List.of(2_000_000L) : List.of(2_000_000L, 20_000_000L), figures);
-    } finally {
-      System.setOut(stdout);
-      BenchFiles.deleteTree(root);
-    }
-    for (Map.Entry<String, String> e : figures.entrySet()) {
-      System.out.println(e.getKey() + ": " + e.getValue());
-    }
-    System.exit(status);
+    List<Long> sizes = in.quick() ? List.of(2_000_000L) : List.of(2_000_000L, 20_000_000L);
+    BenchRun.inTempRoot(
+        in.dir(),
+        "dedup-crash-",
+        (root, figures) ->
+            new DedupCrashBench(root, logs, partitions, overrides, jar, config)
+                .run(sizes, figures));
   }
 
   private int run(List<Long> sizes, Figures figures) throws Exception {
-    TestKitNodes nodes =
-        new TestKitNodes.Builder()
-            .setCombined(true)
-            .setNumBrokerNodes(1)
-            .setNumControllerNodes(1)
-            .setBaseDirectory(root.resolve("kafka"))
-            .build();
-    KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(nodes)
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .setConfigProp("log.retention.ms", "-1")
-            .build();
     List<String> errors = new ArrayList<>();
-    try {
-      cluster.format();
-      cluster.startup();
-      cluster.waitForReadyBrokers();
-      bootstrap = cluster.bootstrapServers();
+    try (BenchBroker started =
+        BenchBroker.start(root.resolve("kafka"), Map.of("log.retention.ms", "-1"))) {
+      broker = started;
       progress.printf(
-          Locale.ROOT, "[crash] broker at %s; app overrides %s%n", bootstrap, appOverrides);
-      try (Admin a = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-        admin = a;
-        for (long keys : sizes) {
-          crash(keys, figures, errors);
-        }
+          Locale.ROOT,
+          "[crash] broker at %s; app overrides %s%n",
+          broker.bootstrap(),
+          appOverrides);
+      for (long keys : sizes) {
+        crash(keys, figures, errors);
       }
-    } finally {
-      cluster.close();
     }
     for (String error : errors) {
       progress.println("[crash] ERROR: " + error);
@@ -224,13 +171,7 @@ public final class DedupCrashBench {
     String app = "dedup-crash-" + size;
     String input = "readings-" + size;
     String output = "unique-" + size;
-    admin
-        .createTopics(
-            List.of(
-                new NewTopic(input, partitions, (short) 1),
-                new NewTopic(output, partitions, (short) 1)))
-        .all()
-        .get();
+    broker.createTopics(partitions, input, output);
     Uploads uploads = new Uploads();
     long loadStarted = System.nanoTime();
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -248,7 +189,7 @@ public final class DedupCrashBench {
         (System.nanoTime() - loadStarted) / 1e9);
 
     Map<String, String> overrides = new LinkedHashMap<>();
-    overrides.put("bootstrap.servers", bootstrap);
+    overrides.put("bootstrap.servers", broker.bootstrap());
     overrides.put("application.id", app);
     overrides.put("state.dir", root.resolve("state-" + size).toString());
     overrides.put("dedup.input.topic", input);
@@ -329,7 +270,7 @@ public final class DedupCrashBench {
       live.set(false);
       liveLoad.join();
       awaitCommitted(app, input, uploads.sent.get(), restarted, size, TimeUnit.MINUTES.toNanos(10));
-      long out = countCommitted(output);
+      long out = broker.countCommitted(output, Duration.ofMinutes(10), null);
       if (out != uploads.sent.get()) {
         errors.add(
             app + ": the output holds " + out + " records; " + uploads.sent.get() + " were new");
@@ -396,23 +337,22 @@ public final class DedupCrashBench {
   }
 
   private KafkaProducer<byte[], byte[]> producer() {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("acks", "all");
-    config.put("linger.ms", "5");
-    config.put("batch.size", Integer.toString(1 << 20));
-    config.put("max.request.size", Integer.toString(8 << 20));
-    config.put("compression.type", "lz4");
-    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    return broker.producer(
+        Map.of(
+            "acks",
+            "all",
+            "linger.ms",
+            "5",
+            "batch.size",
+            Integer.toString(1 << 20),
+            "max.request.size",
+            Integer.toString(8 << 20),
+            "compression.type",
+            "lz4"));
   }
 
   private KafkaConsumer<byte[], byte[]> reader(String topic) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("isolation.level", IsolationLevel.READ_COMMITTED.toString());
-    config.put("enable.auto.commit", "false");
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<byte[], byte[]> consumer = broker.committedReader();
     List<TopicPartition> all = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       all.add(new TopicPartition(topic, p));
@@ -450,32 +390,35 @@ public final class DedupCrashBench {
       String app, String topic, long records, Child child, String size, long timeout)
       throws Exception {
     long deadline = System.nanoTime() + timeout;
-    long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets(app).partitionsToOffsetAndMetadata().get();
-      long sum = 0;
-      for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
-        if (e.getKey().topic().equals(topic) && e.getValue() != null) {
-          sum += e.getValue().offset();
-        }
-      }
-      if (sum >= records) {
-        return;
-      }
-      child.checkAlive();
-      long now = System.nanoTime();
-      if (now > deadline) {
-        throw new IllegalStateException(
-            app + " committed " + sum + " of " + records + " records in time; log " + child.log);
-      }
-      if (now > nextReport) {
-        progress.printf(
-            Locale.ROOT, "[crash %s] committed %,d of %,d uploads%n", size, sum, records);
-        nextReport = now + TimeUnit.SECONDS.toNanos(10);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-    }
+    BenchBroker.awaitCommitted(
+        broker.admin(),
+        app,
+        topic,
+        records,
+        Duration.ofMillis(100),
+        deadline,
+        new BenchBroker.CommitWatch() {
+          @Override
+          public void waiting(long now, long sum) {
+            child.checkAlive();
+            if (now > deadline) {
+              throw new IllegalStateException(
+                  app
+                      + " committed "
+                      + sum
+                      + " of "
+                      + records
+                      + " records in time; log "
+                      + child.log);
+            }
+          }
+
+          @Override
+          public void report(long now, long sum) {
+            progress.printf(
+                Locale.ROOT, "[crash %s] committed %,d of %,d uploads%n", size, sum, records);
+          }
+        });
   }
 
   private void awaitLog(Child child, String text, long timeout) throws IOException {
@@ -487,39 +430,6 @@ public final class DedupCrashBench {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
-  }
-
-  /** Records in the topic as a read_committed reader sees them (markers and aborts excluded). */
-  private long countCommitted(String topic) throws Exception {
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < partitions; p++) {
-      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    Map<TopicPartition, Long> ends = new HashMap<>();
-    admin
-        .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-        .all()
-        .get()
-        .forEach((tp, info) -> ends.put(tp, info.offset()));
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("isolation.level", IsolationLevel.READ_COMMITTED.toString());
-    config.put("enable.auto.commit", "false");
-    config.put("max.poll.records", "5000");
-    long count = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.assign(ends.keySet());
-      consumer.seekToBeginning(ends.keySet());
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-      while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        count += consumer.poll(Duration.ofMillis(200)).count();
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + topic + " to " + ends);
-        }
-      }
-    }
-    return count;
   }
 
   /** The shaded application jar in its own JVM. */

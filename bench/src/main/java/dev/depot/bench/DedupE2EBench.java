@@ -19,33 +19,16 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.LogDirDescription;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.ReplicaInfo;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 
 /**
@@ -166,7 +149,7 @@ public final class DedupE2EBench {
   private final Path root;
   private final Path jfr;
   private final Map<Layout, Input> inputs = new HashMap<>();
-  private String bootstrap;
+  private BenchBroker broker;
   private RegistryStub registry;
 
   private DedupE2EBench(long batchReadings, long readingReadings, int runs, Path root, Path jfr) {
@@ -178,72 +161,40 @@ public final class DedupE2EBench {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = false;
-    long batchReadings = -1;
-    long readingReadings = -1;
-    int runs = -1;
-    Path dir = null;
-    Path jfr = null;
-    BenchArgs in = new BenchArgs(args);
-    try {
-      while (in.hasNext()) {
-        String arg = in.next();
-        switch (arg) {
-          case "--quick" -> quick = true;
-          case "--batch-readings" -> batchReadings = in.number(arg, 10_000, 1_000_000_000);
-          case "--reading-readings" -> readingReadings = in.number(arg, 10_000, 1_000_000_000);
-          case "--runs" -> runs = (int) in.number(arg, 1, 100);
-          case "--jfr" -> jfr = in.path(arg);
-          case "--dir" -> dir = in.path(arg);
-          case "-h", "--help" -> {
-            System.out.println(
+    BenchArgs in =
+        BenchArgs.read(
+            "dedup-e2e",
+            String.join(
+                "\n",
                 "usage: bench/run dedup-e2e [--quick] [--batch-readings N] [--reading-readings N]"
-                    + " [--runs N] [--jfr FILE] [--dir PATH]");
-            System.out.println(
+                    + " [--runs N] [--jfr FILE] [--dir PATH]",
                 "  --batch-readings N    readings in the batch app's input"
-                    + " (default 450,000,000: over 60 s at 7 M/s; --quick 10,000,000)");
-            System.out.println(
+                    + " (default 450,000,000: over 60 s at 7 M/s; --quick 10,000,000)",
                 "  --reading-readings N  readings in the per-reading app's input, the first of the"
-                    + " same (default 4,000,000; --quick 1,000,000)");
-            System.out.println(
-                "  --runs N              runs of each app, taking turns (default 3; --quick 1)");
-            System.out.println(
-                "  --jfr FILE            record the first batch run with Flight Recorder");
-            System.out.println(
-                "  --dir PATH            where the temporary directory goes (default /tmp)");
-            return;
-          }
-          default -> throw BenchArgs.unknown(arg);
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      BenchArgs.exitWithUsageError("dedup-e2e", e);
+                    + " same (default 4,000,000; --quick 1,000,000)",
+                "  --runs N              runs of each app, taking turns (default 3; --quick 1)",
+                "  --jfr FILE            record the first batch run with Flight Recorder",
+                "  --dir PATH            where the temporary directory goes (default /tmp)"),
+            args,
+            "--batch-readings",
+            "--reading-readings",
+            "--runs",
+            "--jfr");
+    if (in == null) {
+      return;
     }
-    if (batchReadings < 0) {
-      batchReadings = quick ? 10_000_000 : 450_000_000;
-    }
-    if (readingReadings < 0) {
-      readingReadings = quick ? 1_000_000 : 4_000_000;
-    }
-    if (runs < 0) {
-      runs = quick ? 1 : 3;
-    }
-    Path root = BenchFiles.tempRoot(dir, "dedup-e2e-");
-    int status;
-    PrintStream stdout = System.out;
-    Figures figures = new Figures();
-    // the test kit prints what it formats on stdout: keep stdout for the results
-    System.setOut(System.err);
-    try {
-      status = new DedupE2EBench(batchReadings, readingReadings, runs, root, jfr).run(figures);
-    } finally {
-      System.setOut(stdout);
-      BenchFiles.deleteTree(root);
-    }
-    for (Map.Entry<String, String> e : figures.entrySet()) {
-      System.out.println(e.getKey() + ": " + e.getValue());
-    }
-    System.exit(status);
+    boolean quick = in.quick();
+    long batchReadings =
+        in.number("--batch-readings", 10_000, 1_000_000_000, quick ? 10_000_000 : 450_000_000);
+    long readingReadings =
+        in.number("--reading-readings", 10_000, 1_000_000_000, quick ? 1_000_000 : 4_000_000);
+    int runs = (int) in.number("--runs", 1, 100, quick ? 1 : 3);
+    Path jfr = in.path("--jfr", null);
+    BenchRun.inTempRoot(
+        in.dir(),
+        "dedup-e2e-",
+        (root, figures) ->
+            new DedupE2EBench(batchReadings, readingReadings, runs, root, jfr).run(figures));
   }
 
   static SeedWorkload seed() {
@@ -252,46 +203,21 @@ public final class DedupE2EBench {
 
   /** Returns the exit status: 0, or 1 when an app's output or changelog is not what it must be. */
   private int run(Figures figures) throws Exception {
-    TestKitNodes nodes =
-        new TestKitNodes.Builder()
-            .setCombined(true)
-            .setNumBrokerNodes(1)
-            .setNumControllerNodes(1)
-            .setBaseDirectory(root.resolve("kafka"))
-            .build();
-    long bootStarted = System.nanoTime();
     // records carry the time they were produced; no retention, in case a run takes long
-    KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(nodes)
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .setConfigProp("log.retention.ms", "-1")
-            .build();
-    try (RegistryStub stub = RegistryStub.start()) {
+    try (RegistryStub stub = RegistryStub.start();
+        BenchBroker started =
+            BenchBroker.start(root.resolve("kafka"), Map.of("log.retention.ms", "-1"))) {
       registry = stub;
-      cluster.format();
-      cluster.startup();
-      cluster.waitForReadyBrokers();
-      bootstrap = cluster.bootstrapServers();
+      broker = started;
       progress.printf(
           Locale.ROOT,
           "[e2e] broker up in %.1f s at %s; registry stub at %s%n",
-          (System.nanoTime() - bootStarted) / 1e9,
-          bootstrap,
+          broker.bootSeconds(),
+          broker.bootstrap(),
           stub.url());
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-        admin
-            .createTopics(
-                List.of(new NewTopic(UPLOADS, 1, (short) 1), new NewTopic(READINGS, 1, (short) 1)))
-            .all()
-            .get();
-        load();
-        return measureAll(admin, figures);
-      }
-    } finally {
-      cluster.close();
+      broker.createTopics(1, UPLOADS, READINGS);
+      load();
+      return measureAll(figures);
     }
   }
 
@@ -305,7 +231,6 @@ public final class DedupE2EBench {
     long[] micros = new long[workload.batchKeys()];
     long[] ids = new long[workload.batchKeys()];
     Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
     config.put("acks", "all");
     config.put("linger.ms", "20");
     config.put("batch.size", Integer.toString(1 << 20));
@@ -318,8 +243,7 @@ public final class DedupE2EBench {
     long[] distinct = new long[2];
     long[] uniqueRecords = new long[2];
     long nextReport = started + TimeUnit.SECONDS.toNanos(10);
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer = broker.producer(config)) {
       while (readings[0] < batchReadings) {
         int n = workload.next(micros, ids);
         boolean resent = workload.lastWasResend();
@@ -401,12 +325,12 @@ public final class DedupE2EBench {
     }
   }
 
-  private int measureAll(Admin admin, Figures figures) throws Exception {
+  private int measureAll(Figures figures) throws Exception {
     Map<Layout, List<Run>> done = new HashMap<>();
     List<String> errors = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       for (Layout layout : Layout.values()) {
-        Run run = measure(layout, r, admin, errors, r == 0 && layout == Layout.BATCH ? jfr : null);
+        Run run = measure(layout, r, errors, r == 0 && layout == Layout.BATCH ? jfr : null);
         done.computeIfAbsent(layout, k -> new ArrayList<>()).add(run);
       }
     }
@@ -446,50 +370,27 @@ public final class DedupE2EBench {
    * directory under the bench's root and no standby (there is one instance).
    */
   private Properties props(Layout layout, String name) {
-    Properties props = new Properties();
-    props.put("application.id", name);
-    props.put("bootstrap.servers", bootstrap);
-    props.put("processing.guarantee", "exactly_once_v2");
-    props.put("state.dir", root.resolve("state-" + name).toString());
-    props.put("num.standby.replicas", "0");
-    props.put("num.stream.threads", "1");
-    props.put("commit.interval.ms", "1000");
-    props.put("replication.factor", "1");
-    props.put("dedup.input.topic", layout.topic);
-    props.put("dedup.output.topic", "unique-" + name);
+    Properties props =
+        broker.dedupApp(
+            name, root.resolve("state-" + name), layout.topic, "unique-" + name, "avro");
     props.put("dedup.record.layout", layout.label);
     props.put("dedup.batch.field", "readings");
-    props.put("dedup.value.format", "avro");
-    props.put("dedup.time.source", "field");
     props.put("dedup.time.field", "ts_us");
     props.put("dedup.user.field", "user_id");
     props.put("dedup.device.field", "device_id");
     props.put("dedup.id.type", "int");
-    props.put("dedup.store.name", STORE);
-    props.put("dedup.segment.interval.ms", "3600000");
-    props.put("dedup.memory.limit.bytes", "268435456");
-    props.put("dedup.retention.ms", "604800000");
     props.put("dedup.checkpoint.interval.ms", "60000");
-    props.put("dedup.bad.records", "fail");
     props.put("dedup.registry.url", registry.url());
     return props;
   }
 
-  private Run measure(Layout layout, int r, Admin admin, List<String> errors, Path record)
-      throws Exception {
+  private Run measure(Layout layout, int r, List<String> errors, Path record) throws Exception {
     String name = "dedup-e2e-" + layout.label + "-" + r;
     Properties props = props(layout, name);
     String output = props.getProperty("dedup.output.topic");
-    admin.createTopics(List.of(new NewTopic(output, 1, (short) 1))).all().get();
+    broker.createTopics(1, output);
     Input input = inputs.get(layout);
-    TopicPartition partition = new TopicPartition(layout.topic, 0);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    KafkaStreams streams = new KafkaStreams(DedupApp.topology(props), props);
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          failure.set(e);
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+    BenchStreams app = new BenchStreams(DedupApp.topology(props), props, Duration.ofSeconds(60));
     List<long[]> commits = new ArrayList<>(); // {nanoTime, offset}, each new offset once
     Recording recording = null;
     long started = System.nanoTime();
@@ -499,48 +400,41 @@ public final class DedupE2EBench {
         recording.setToDisk(true);
         recording.start();
       }
-      streams.start();
-      long deadline = started + TimeUnit.MINUTES.toNanos(30);
-      long nextReport = started + TimeUnit.SECONDS.toNanos(10);
-      long reportedOffset = 0;
-      long reportedAt = started;
-      while (true) {
-        OffsetAndMetadata committed =
-            admin
-                .listConsumerGroupOffsets(name)
-                .partitionsToOffsetAndMetadata()
-                .get()
-                .get(partition);
-        long now = System.nanoTime();
-        long offset = committed == null ? 0 : committed.offset();
-        if (offset > 0 && (commits.isEmpty() || commits.get(commits.size() - 1)[1] != offset)) {
-          commits.add(new long[] {now, offset});
-        }
-        if (offset >= input.records()) {
-          break;
-        }
-        if (failure.get() != null || streams.state() == KafkaStreams.State.ERROR) {
-          throw new IllegalStateException(name + ": the application failed", failure.get());
-        }
-        if (now > deadline) {
-          throw new IllegalStateException(
-              name + ": did not reach offset " + input.records() + " in 30 min: " + offset);
-        }
-        if (now > nextReport) {
-          progress.printf(
-              Locale.ROOT,
-              "[e2e %s] committed %,d of %,d records after %.0f s (%,.0f readings/s lately)%n",
-              name,
-              offset,
-              input.records(),
-              (now - started) / 1e9,
-              (offset - reportedOffset) * layout.readingsPerRecord / ((now - reportedAt) / 1e9));
-          reportedOffset = offset;
-          reportedAt = now;
-          nextReport = now + TimeUnit.SECONDS.toNanos(10);
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-      }
+      app.streams().start();
+      app.awaitCommitted(
+          broker.admin(),
+          layout.topic,
+          input.records(),
+          Duration.ofMillis(50),
+          started + TimeUnit.MINUTES.toNanos(30),
+          new BenchBroker.CommitWatch() {
+            long reportedOffset = 0;
+            long reportedAt = started;
+
+            @Override
+            public void committed(long now, long offset) {
+              if (offset > 0
+                  && (commits.isEmpty() || commits.get(commits.size() - 1)[1] != offset)) {
+                commits.add(new long[] {now, offset});
+              }
+            }
+
+            @Override
+            public void report(long now, long offset) {
+              progress.printf(
+                  Locale.ROOT,
+                  "[e2e %s] committed %,d of %,d records after %.0f s (%,.0f readings/s lately)%n",
+                  name,
+                  offset,
+                  input.records(),
+                  (now - started) / 1e9,
+                  (offset - reportedOffset)
+                      * layout.readingsPerRecord
+                      / ((now - reportedAt) / 1e9));
+              reportedOffset = offset;
+              reportedAt = now;
+            }
+          });
     } finally {
       if (recording != null) {
         recording.stop();
@@ -548,9 +442,7 @@ public final class DedupE2EBench {
         recording.close();
         progress.println("[e2e] Flight Recorder file: " + record);
       }
-      streams.close(
-          CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-              .withTimeout(Duration.ofSeconds(60)));
+      app.close();
     }
     long[] first = commits.get(0);
     long[] last = commits.get(commits.size() - 1);
@@ -558,8 +450,8 @@ public final class DedupE2EBench {
     double rate = (last[1] - first[1]) * (double) layout.readingsPerRecord / seconds;
     double lowest = lowestRate(commits, TimeUnit.SECONDS.toNanos(10), layout.readingsPerRecord);
     String changelog = name + "-" + STORE + "-changelog";
-    long changelogBytes = partitionBytes(admin, new TopicPartition(changelog, 0));
-    long outputRecords = countRecords(new TopicPartition(output, 0), null);
+    long changelogBytes = broker.partitionBytes(new TopicPartition(changelog, 0));
+    long outputRecords = broker.countCommitted(output, Duration.ofMinutes(5), null);
     if (outputRecords != input.uniqueRecords()) {
       errors.add(
           name
@@ -615,67 +507,16 @@ public final class DedupE2EBench {
     return lowest;
   }
 
-  /** The size of a partition's log on every broker's log dirs. */
-  private static long partitionBytes(Admin admin, TopicPartition partition) throws Exception {
-    List<Integer> brokers = new ArrayList<>();
-    for (Node node : admin.describeCluster().nodes().get()) {
-      brokers.add(node.id());
-    }
-    long bytes = 0;
-    for (Map<String, LogDirDescription> dirs :
-        admin.describeLogDirs(brokers).allDescriptions().get().values()) {
-      for (LogDirDescription dir : dirs.values()) {
-        ReplicaInfo info = dir.replicaInfos().get(partition);
-        if (info != null) {
-          bytes += info.size();
-        }
-      }
-    }
-    return bytes;
-  }
-
-  /**
-   * Records of a partition as a {@code read_committed} consumer sees them; with {@code keys}, adds
-   * the time keys of each (a time-key changelog) to it.
-   */
-  private long countRecords(TopicPartition partition, AtomicLong keys) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", bootstrap);
-    config.put("isolation.level", "read_committed");
-    config.put("enable.auto.commit", "false");
-    config.put("max.poll.records", "10000");
-    config.put("fetch.max.bytes", Integer.toString(64 << 20));
-    config.put("max.partition.fetch.bytes", Integer.toString(16 << 20));
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.assign(List.of(partition));
-      consumer.seekToBeginning(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition)).get(partition); // last stable offset
-      long count = 0;
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      while (consumer.position(partition) < end) {
-        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
-        count += batch.count();
-        if (keys != null) {
-          for (ConsumerRecord<byte[], byte[]> record : batch) {
-            keys.addAndGet(KeyBlock.keysOf(record.key(), record.value()).size());
-          }
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "could not read " + partition + " to its end offset " + end + " in 5 min");
-        }
-      }
-      return count;
-    }
-  }
-
   /** A cold restore of {@code run}'s store: its state directory deleted, the app started again. */
   private void restore(Run run, Figures figures, List<String> errors) throws Exception {
     Input input = inputs.get(Layout.BATCH);
     TopicPartition changelog = new TopicPartition(run.appId() + "-" + STORE + "-changelog", 0);
     AtomicLong keys = new AtomicLong();
-    long blocks = countRecords(changelog, keys);
+    long blocks =
+        broker.countCommitted(
+            changelog.topic(),
+            Duration.ofMinutes(5),
+            record -> keys.addAndGet(KeyBlock.keysOf(record.key(), record.value()).size()));
     if (keys.get() != input.distinct()) {
       errors.add(
           changelog + " holds " + keys.get() + " keys; " + input.distinct() + " are distinct");
@@ -693,14 +534,13 @@ public final class DedupE2EBench {
     AtomicLong restoreStart = new AtomicLong();
     AtomicLong restoreEnd = new AtomicLong();
     CountDownLatch running = new CountDownLatch(1);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    KafkaStreams streams = new KafkaStreams(DedupApp.topology(run.props()), run.props());
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          failure.set(e);
-          running.countDown();
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+    BenchStreams app =
+        new BenchStreams(
+            DedupApp.topology(run.props()),
+            run.props(),
+            Duration.ofSeconds(60),
+            running::countDown);
+    KafkaStreams streams = app.streams();
     streams.setGlobalStateRestoreListener(
         new StateRestoreListener() {
           @Override
@@ -734,13 +574,11 @@ public final class DedupE2EBench {
         throw new IllegalStateException("the restored app was not RUNNING after 10 min");
       }
       ready = System.nanoTime();
-      if (failure.get() != null || streams.state() != KafkaStreams.State.RUNNING) {
-        throw new IllegalStateException("the restored app failed", failure.get());
+      if (app.failure() != null || streams.state() != KafkaStreams.State.RUNNING) {
+        throw new IllegalStateException("the restored app failed", app.failure());
       }
     } finally {
-      streams.close(
-          CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-              .withTimeout(Duration.ofSeconds(60)));
+      app.close();
     }
     if (restored.get() != blocks) {
       errors.add("restored " + restored.get() + " changelog records of " + blocks);

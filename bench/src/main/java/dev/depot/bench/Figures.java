@@ -1,5 +1,6 @@
 package dev.depot.bench;
 
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -30,6 +31,13 @@ final class Figures {
 
   Set<Map.Entry<String, String>> entrySet() {
     return values.entrySet();
+  }
+
+  /** Prints the figures as {@code name: value} lines, in the order they were put. */
+  void print(PrintStream out) {
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      out.println(e.getKey() + ": " + e.getValue());
+    }
   }
 
   /** The median of the values (the upper one of an even count). */

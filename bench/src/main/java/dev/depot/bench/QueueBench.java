@@ -81,13 +81,7 @@ public final class QueueBench {
     ItemPool syncItems = new ItemPool(50, options.itemsSync, 51);
     byte[] scratch = new byte[1024];
 
-    Path root;
-    if (options.dir != null) {
-      Files.createDirectories(options.dir);
-      root = Files.createTempDirectory(options.dir, "queue-bench-");
-    } else {
-      root = Files.createTempDirectory("queue-bench-");
-    }
+    Path root = BenchFiles.tempRoot(options.dir, "queue-bench-");
     progress.printf(
         Locale.ROOT,
         "queue bench in %s: %d+1 iterations, %,d x 50 B, %,d x 1 KiB, %,d x 50 B synced per %d%n",

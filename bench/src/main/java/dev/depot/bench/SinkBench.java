@@ -8,12 +8,9 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 
 /**
@@ -40,58 +37,43 @@ public final class SinkBench {
   private static final String STRINGS = "org.apache.kafka.connect.storage.StringConverter";
 
   private final PrintStream progress = System.err;
-  private final Figures results = new Figures();
+  private final Figures results;
   private final int records;
   private final int runs;
   private final Path root;
   private EmbeddedConnectCluster connect;
   private int connectors;
 
-  private SinkBench(int records, int runs, Path root) {
+  private SinkBench(int records, int runs, Path root, Figures results) {
     this.records = records;
     this.runs = runs;
     this.root = root;
+    this.results = results;
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = false;
-    int records = -1;
-    int runs = -1;
-    Path dir = null;
-    BenchArgs in = new BenchArgs(args);
-    try {
-      while (in.hasNext()) {
-        String arg = in.next();
-        switch (arg) {
-          case "--quick" -> quick = true;
-          case "--records" -> records = (int) in.number(arg, 1_000, Integer.MAX_VALUE);
-          case "--runs" -> runs = (int) in.number(arg, 1, 1000);
-          case "--dir" -> dir = in.path(arg);
-          case "-h", "--help" -> {
-            System.out.println(
-                "usage: bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]");
-            return;
-          }
-          default -> throw BenchArgs.unknown(arg);
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      BenchArgs.exitWithUsageError("sink", e);
+    BenchArgs in =
+        BenchArgs.read(
+            "sink",
+            "usage: bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]",
+            args,
+            "--records",
+            "--runs");
+    if (in == null) {
+      return;
     }
-    if (records < 0) {
-      records = quick ? 200_000 : 1_000_000;
-    }
-    if (runs < 0) {
-      runs = quick ? 1 : 3;
-    }
+    int records =
+        (int) in.number("--records", 1_000, Integer.MAX_VALUE, in.quick() ? 200_000 : 1_000_000);
+    int runs = (int) in.number("--runs", 1, 1000, in.quick() ? 1 : 3);
     // the worker and broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    Path root = BenchFiles.tempRoot(dir, "sink-bench-");
-    try {
-      new SinkBench(records, runs, root).run();
-    } finally {
-      BenchFiles.deleteTree(root);
-    }
+    BenchRun.inTempRoot(
+        in.dir(),
+        "sink-bench-",
+        (root, figures) -> {
+          new SinkBench(records, runs, root, figures).run();
+          return 0;
+        });
   }
 
   private void run() throws Exception {
@@ -99,10 +81,7 @@ public final class SinkBench {
     workerProps.put("plugin.discovery", "service_load");
     workerProps.put("offset.flush.interval.ms", "200");
     Properties brokerProps = new Properties();
-    brokerProps.put("offsets.topic.replication.factor", "1");
-    brokerProps.put("transaction.state.log.replication.factor", "1");
-    brokerProps.put("transaction.state.log.min.isr", "1");
-    brokerProps.put("group.initial.rebalance.delay.ms", "0");
+    brokerProps.putAll(BenchBroker.SINGLE_NODE);
     brokerProps.put("log.dirs", root.resolve("kafka").toString());
     connect =
         new EmbeddedConnectCluster.Builder()
@@ -111,14 +90,7 @@ public final class SinkBench {
             .workerProps(workerProps)
             .brokerProps(brokerProps)
             .build();
-    // the broker's test kit prints what it formats on stdout: keep stdout for the figures
-    PrintStream stdout = System.out;
-    System.setOut(progress);
-    try {
-      connect.start();
-    } finally {
-      System.setOut(stdout);
-    }
+    connect.start();
     try {
       for (int size : new int[] {100, 1024}) {
         String label = size == 100 ? "100B" : "1KiB";
@@ -156,9 +128,6 @@ public final class SinkBench {
     }
     results.put("bench.records", Integer.toString(records));
     results.put("bench.runs", Integer.toString(runs));
-    for (Map.Entry<String, String> e : results.entrySet()) {
-      System.out.println(e.getKey() + ": " + e.getValue());
-    }
   }
 
   private void load(String topic, int size) {
@@ -226,31 +195,16 @@ public final class SinkBench {
     String name = kind + "-" + connectors++;
     long created = System.nanoTime();
     connect.configureConnector(name, config);
-    TopicPartition tp = new TopicPartition(topic, 0);
     long deadline = created + Duration.ofMinutes(10).toNanos();
-    long firstAt = -1;
-    long firstOffset = 0;
+    BenchBroker.FirstCommit first = new BenchBroker.FirstCommit();
     long endAt;
     try (Admin admin = connect.kafka().createAdminClient()) {
-      while (true) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets("connect-" + name).partitionsToOffsetAndMetadata().get();
-        OffsetAndMetadata offset = committed.get(tp);
-        long now = System.nanoTime();
-        if (offset != null && offset.offset() > 0 && firstAt < 0) {
-          firstAt = now;
-          firstOffset = offset.offset();
-        }
-        if (offset != null && offset.offset() >= records) {
-          endAt = now;
-          break;
-        }
-        if (now > deadline) {
-          throw new IllegalStateException(name + " did not finish: " + committed);
-        }
-        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-      }
+      endAt =
+          BenchBroker.awaitCommitted(
+              admin, "connect-" + name, topic, records, Duration.ofMillis(5), deadline, first);
     }
+    long firstAt = first.at;
+    long firstOffset = first.offset;
     connect.deleteConnector(name);
     if (firstOffset >= records || endAt == firstAt) {
       throw new IllegalStateException(
