@@ -131,15 +131,15 @@ final class QueueCursor implements DepotCursor, DepotRecord {
     return now > before || (sealed && !wasSealed);
   }
 
+  private static final int MOVED_PAST = 0;
   private static final int TAIL = 1;
   private static final int WAIT = 2;
-  private static final int SKIPPED = 3;
 
   /**
    * Handles a frame that did not parse: {@link #TAIL} when it is a torn tail to report as a partial
-   * record, {@link #WAIT} when the writer may still be writing it, {@link #SKIPPED} when it lies
-   * before the start id and the cursor moved past it. Otherwise moves past the damage and throws
-   * {@link DepotCorruptionException}.
+   * record, {@link #WAIT} when the writer may still be writing it. Otherwise moves past the damage
+   * and throws {@link DepotCorruptionException}, or returns {@link #MOVED_PAST} when the damage
+   * lies before the start id (the caller did not ask for that record).
    */
   private int damaged(int result) {
     DepotCorruptionException damage = reader.corruption(result);
@@ -175,7 +175,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   private int skipOrThrow(DepotCorruptionException damage, long at, long resume) {
     pos = resume;
     if ((((long) segment << 32) | at) < fromId) {
-      return SKIPPED; // the caller did not ask for this record
+      return MOVED_PAST;
     }
     throw damage;
   }

@@ -116,7 +116,10 @@ public final class QueueEngine implements DepotQueue {
       }
       return queue;
     } catch (RuntimeException e) {
-      queue.release();
+      DepotException released = queue.release();
+      if (released != null) {
+        e.addSuppressed(released);
+      }
       throw e;
     }
   }
@@ -1026,7 +1029,10 @@ public final class QueueEngine implements DepotQueue {
       lock.lock();
       try {
         closed = true;
-        release();
+        DepotException released = release();
+        if (error == null) {
+          error = released;
+        }
       } finally {
         lock.unlock();
       }
@@ -1042,18 +1048,31 @@ public final class QueueEngine implements DepotQueue {
     }
   }
 
-  /** Closes the active segment and releases the writer lock; safe to call on a half-open queue. */
-  private void release() {
-    try {
-      if (sink != null) {
+  /**
+   * Closes the active segment and releases the writer lock, each even when the other fails; safe to
+   * call on a half-open queue. Returns what went wrong, or null.
+   */
+  private DepotException release() {
+    IOException error = null;
+    if (sink != null) {
+      try {
         sink.channel().close();
+      } catch (IOException e) {
+        error = e;
       }
-      if (directoryLock != null) {
-        directoryLock.close();
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot release " + dir, e);
     }
+    if (directoryLock != null) {
+      try {
+        directoryLock.close();
+      } catch (IOException e) {
+        if (error == null) {
+          error = e;
+        } else {
+          error.addSuppressed(e);
+        }
+      }
+    }
+    return error == null ? null : new DepotException("cannot close " + dir + ": " + error, error);
   }
 
   @Override

@@ -93,7 +93,6 @@ public final class SegmentFormat {
 
   public static final String SEGMENT_SUFFIX = ".seg";
   public static final String REWRITE_SUFFIX = ".seg.rewrite";
-  public static final String LOCK_FILE = dev.depot.store.internal.DirectoryLock.FILE_NAME;
 
   private SegmentFormat() {}
 

@@ -98,4 +98,19 @@ class DiskFailureTest {
     assertThatThrownBy(() -> queue.append(item(3))).hasMessageContaining("must be reopened");
     queue.close();
   }
+
+  @Test
+  void aChannelThatFailsToCloseStillReleasesTheDirectoryLock() {
+    FailingChannels disk = new FailingChannels(Long.MAX_VALUE);
+    QueueEngine queue = open(disk);
+    long id = queue.append(item(1));
+    disk.failClose.set(true);
+    assertThatThrownBy(queue::close)
+        .isInstanceOf(DepotException.class)
+        .hasMessage(
+            "cannot close " + dir.toAbsolutePath() + ": java.io.IOException: Input/output error");
+    try (QueueEngine reopened = open(SegmentChannels.FILES)) {
+      assertThat(reopened.lastId()).isEqualTo(id);
+    }
+  }
 }
