@@ -18,12 +18,12 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A cursor over the segments of a {@link QueueEngine}, from a start id up to a last segment. It is
- * also the record it returns: the fields of the current record live here, and the payload in the
- * frame reader's buffer.
+ * A cursor over the segments of a queue, from a start id up to a last segment. It is also the
+ * record it returns: the fields of the current record live here, and the payload in the frame
+ * reader's buffer.
  */
 final class QueueCursor implements DepotCursor, DepotRecord {
-  private final QueueEngine queue;
+  private final SegmentSource queue;
   private final long fromId;
   private final int lastSegment;
   private FrameReader reader;
@@ -45,7 +45,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   private int payloadIndex;
   private ByteBuffer slice;
 
-  QueueCursor(QueueEngine queue, long fromId, int lastSegment) {
+  QueueCursor(SegmentSource queue, long fromId, int lastSegment) {
     this.queue = queue;
     this.fromId = Math.max(0, fromId);
     this.lastSegment = lastSegment;
