@@ -144,32 +144,23 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   private int damaged(int result) {
     DepotCorruptionException damage = reader.corruption(result);
     long at = pos;
-    boolean rewritten = reader.rewritten();
-    long end = reader.frameEnd();
-    if (end > pos
-        && end < limit
-        && (rewritten
-            ? reader.parse(end, limit, minRecordPos) == FrameReader.OK
-            : reader.frameStartsAt(end, limit))) {
-      return skipOrThrow(damage, at, end);
+    int extent = reader.classifyDamage(pos, limit, minRecordPos);
+    if (extent == FrameReader.DAMAGE_MIDDLE) {
+      minRecordPos = reader.resumeAt();
+    } else if (extent == FrameReader.DAMAGE_TAIL) {
+      if (!reader.rewritten()) {
+        if (sealed) {
+          return TAIL;
+        }
+        if (!queue.trustsActiveLimit()) {
+          // Read-only: a live writer may still be writing this frame; a dead one left a torn tail.
+          return queue.writerAlive() ? WAIT : TAIL;
+        }
+      }
+      // Nothing valid follows, but these bytes were meant to be whole: skip what is visible.
+      minRecordPos = limit;
     }
-    if (!rewritten) {
-      long next = reader.findNextFrame(pos + 1, limit);
-      if (next >= 0) {
-        minRecordPos = next;
-        return skipOrThrow(damage, at, next);
-      }
-      if (sealed) {
-        return TAIL;
-      }
-      if (!queue.trustsActiveLimit()) {
-        // Read-only: a live writer may still be writing this frame; a dead one left a torn tail.
-        return queue.writerAlive() ? WAIT : TAIL;
-      }
-    }
-    // Nothing valid follows, but these bytes were meant to be whole: skip what is visible.
-    minRecordPos = limit;
-    return skipOrThrow(damage, at, limit);
+    return skipOrThrow(damage, at, reader.resumeAt());
   }
 
   private int skipOrThrow(DepotCorruptionException damage, long at, long resume) {

@@ -86,13 +86,13 @@ final class TailRecovery {
           break;
         }
         DepotCorruptionException damage = reader.corruption(result);
-        long end = reader.frameEnd();
-        if (end > pos && end < size && reader.frameStartsAt(end, size)) {
+        int extent = reader.classifyDamage(pos, size, pos);
+        if (extent == FrameReader.DAMAGE_CONFINED) {
           LOG.log(System.Logger.Level.WARNING, "skipping corrupt record: {0}", damage.getMessage());
-          pos = end;
+          pos = reader.resumeAt();
           continue;
         }
-        if (reader.findNextFrame(pos + 1, size) >= 0) {
+        if (extent == FrameReader.DAMAGE_MIDDLE) {
           throw damage;
         }
         pos = markTornTail(channel, file, pos, size);
