@@ -333,8 +333,12 @@ class DepotSinkTaskTest {
     Path queueDir = dir.resolve("readings").resolve("2");
     Path formatFile = queueDir.resolve("depot.format");
     Files.createDirectories(queueDir);
-    for (String content : new String[] {"", "enve"}) {
-      Files.writeString(formatFile, content);
+    for (String content : new String[] {"", "enve", "env\uFFFD"}) {
+      Files.write(
+          formatFile,
+          content.startsWith("env\uFFFD")
+              ? new byte[] {'e', 'n', 'v', (byte) 0xC3}
+              : content.getBytes(StandardCharsets.UTF_8));
       TestContext context = new TestContext(props());
       DepotSinkTask task = new DepotSinkTask();
       task.initialize(context);

@@ -10,7 +10,6 @@ import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import dev.depot.store.queue.SyncPolicy;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -146,13 +145,12 @@ public final class PartitionWriter implements AutoCloseable {
     try {
       String existing;
       try {
-        existing = Files.readString(file, StandardCharsets.UTF_8).trim();
+        // Decoded leniently: a torn file may end inside a character, or hold garbage.
+        existing = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
       } catch (NoSuchFileException e) {
         Files.createDirectories(dir);
         AtomicFiles.write(file, (wanted + "\n").getBytes(StandardCharsets.UTF_8));
         return;
-      } catch (CharacterCodingException e) {
-        existing = "";
       }
       if (!FORMATS.contains(existing)) {
         throw new ConnectException(
