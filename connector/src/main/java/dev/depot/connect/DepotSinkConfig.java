@@ -62,13 +62,13 @@ public class DepotSinkConfig extends AbstractConfig {
 
   public static final String RETENTION_MS_CONFIG = "depot.retention.ms";
   static final String RETENTION_MS_DOC =
-      "Delete whole segments last written longer ago than this; -1 keeps them. The segment being"
-          + " written is never deleted.";
+      "Delete whole segments last written longer ago than this; -1 keeps them (0 is refused). The"
+          + " segment being written is never deleted.";
 
   public static final String RETENTION_BYTES_CONFIG = "depot.retention.bytes";
   static final String RETENTION_BYTES_DOC =
       "Delete the oldest whole segments of a partition's queue while it is larger than this; -1"
-          + " keeps them.";
+          + " keeps them (0 is refused).";
 
   public static final String NULL_VALUES_CONFIG = "behavior.on.null.values";
   static final String NULL_VALUES_DOC =
@@ -148,7 +148,7 @@ public class DepotSinkConfig extends AbstractConfig {
         RETENTION_MS_CONFIG,
         Type.LONG,
         -1L,
-        Range.atLeast(-1L),
+        new KeepOrAtLeastOne(),
         Importance.MEDIUM,
         RETENTION_MS_DOC,
         GROUP_STORAGE,
@@ -159,7 +159,7 @@ public class DepotSinkConfig extends AbstractConfig {
         RETENTION_BYTES_CONFIG,
         Type.LONG,
         -1L,
-        Range.atLeast(-1L),
+        new KeepOrAtLeastOne(),
         Importance.MEDIUM,
         RETENTION_BYTES_DOC,
         GROUP_STORAGE,
@@ -224,6 +224,24 @@ public class DepotSinkConfig extends AbstractConfig {
         Width.LONG,
         "Value converter");
     return def;
+  }
+
+  /**
+   * Accepts -1 (keep everything) or a limit of at least 1. Zero is refused rather than read as
+   * either "keep everything" or "delete every full segment at once".
+   */
+  static final class KeepOrAtLeastOne implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value instanceof Long limit && limit != -1 && limit < 1) {
+        throw new ConfigException(name, limit, "must be -1 (keep everything) or at least 1");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "-1 (keep everything) or [1,...]";
+    }
   }
 
   /** Accepts classes that implement Connect's {@link Converter}. */

@@ -60,8 +60,20 @@ class DepotSinkConfigTest {
         .hasMessage(
             "Invalid value java.lang.String for configuration depot.value.converter: must"
                 + " implement org.apache.kafka.connect.storage.Converter");
-    assertThatThrownBy(() -> new DepotSinkConfig(props("depot.retention.ms", "-2")))
-        .hasMessage(
-            "Invalid value -2 for configuration depot.retention.ms: Value must be at least -1");
+    for (String key : new String[] {"depot.retention.ms", "depot.retention.bytes"}) {
+      for (String value : new String[] {"0", "-2"}) {
+        assertThatThrownBy(() -> new DepotSinkConfig(props(key, value)))
+            .hasMessage(
+                "Invalid value "
+                    + value
+                    + " for configuration "
+                    + key
+                    + ": must be -1 (keep everything) or at least 1");
+      }
+      assertThat(new DepotSinkConfig(props(key, "-1")).getLong(key)).isEqualTo(-1L);
+      assertThat(new DepotSinkConfig(props(key, "1")).getLong(key)).isEqualTo(1L);
+    }
+    assertThat(DepotSinkConfig.CONFIG_DEF.configKeys().get("depot.retention.ms").validator)
+        .hasToString("-1 (keep everything) or [1,...]");
   }
 }

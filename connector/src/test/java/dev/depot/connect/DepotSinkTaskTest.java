@@ -300,4 +300,71 @@ class DepotSinkTaskTest {
         .hasMessageContaining(file.resolve("readings").resolve("2").toString());
     task.stop();
   }
+
+  @Test
+  void anOpenThatCannotRecoverTheLastOffsetFailsWithTheRealErrorAndReleasesTheQueue()
+      throws Exception {
+    Path queueDir = dir.resolve("readings").resolve("2");
+    Files.createDirectories(queueDir);
+    Files.writeString(queueDir.resolve("depot.format"), "envelope\n");
+    try (DepotQueue queue = DepotQueue.open(queueDir)) {
+      queue.append("not written by the sink".getBytes(StandardCharsets.UTF_8));
+    }
+    TestContext context = new TestContext(props());
+    DepotSinkTask task = new DepotSinkTask();
+    task.initialize(context);
+    task.start(context.configs());
+    assertThatThrownBy(() -> task.open(List.of(TP)))
+        .isInstanceOf(ConnectException.class)
+        .hasMessage(
+            "the last record of "
+                + queueDir
+                + " carries no offset: the queue was not written by the depot sink; choose"
+                + " another depot.path");
+    task.stop();
+    // Released: a retry (here, any writer) gets the queue at once instead of waiting for a lock.
+    try (DepotQueue queue = DepotQueue.open(queueDir)) {
+      assertThat(queue.lastId()).isNotNegative();
+    }
+  }
+
+  @Test
+  void anEmptyOrTornFormatFileFailsTheTaskNamingTheFileAndWhatToDo() throws Exception {
+    Path queueDir = dir.resolve("readings").resolve("2");
+    Path formatFile = queueDir.resolve("depot.format");
+    Files.createDirectories(queueDir);
+    for (String content : new String[] {"", "enve", "env\uFFFD"}) {
+      Files.write(
+          formatFile,
+          content.startsWith("env\uFFFD")
+              ? new byte[] {'e', 'n', 'v', (byte) 0xC3}
+              : content.getBytes(StandardCharsets.UTF_8));
+      TestContext context = new TestContext(props());
+      DepotSinkTask task = new DepotSinkTask();
+      task.initialize(context);
+      task.start(context.configs());
+      assertThatThrownBy(() -> task.open(List.of(TP)))
+          .isInstanceOf(ConnectException.class)
+          .hasMessage(
+              formatFile
+                  + " is damaged (it holds "
+                  + (content.isEmpty() ? "nothing" : "'" + content + "'")
+                  + ", not one of [envelope, value]; a crash while it was written?): write the"
+                  + " format of the items in "
+                  + queueDir
+                  + " into it (depot.format=envelope writes 'envelope'), or delete the directory"
+                  + " to start the queue over");
+      task.stop();
+    }
+  }
+
+  @Test
+  void theFormatFileIsRecordedWholeWithoutATempFileLeft() throws Exception {
+    task(new TestContext(props("depot.format", "value")));
+    try (var files = Files.list(dir.resolve("readings").resolve("2"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("depot")))
+          .containsExactly("depot.format");
+    }
+    assertThat(dir.resolve("readings/2/depot.format")).hasContent("value");
+  }
 }

@@ -4,6 +4,7 @@ import dev.depot.connect.DepotSinkConfig;
 import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.store.DepotException;
 import dev.depot.store.DepotLockedException;
+import dev.depot.store.internal.AtomicFiles;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
@@ -15,6 +16,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.MetricName;
@@ -33,6 +37,11 @@ public final class PartitionWriter implements AutoCloseable {
 
   /** Name of the file that records a queue's item format, read by the {@code depot} tool. */
   public static final String FORMAT_FILE = "depot.format";
+
+  private static final List<String> FORMATS =
+      Arrays.stream(DepotSinkConfig.Format.values())
+          .map(f -> f.name().toLowerCase(Locale.ROOT))
+          .toList();
 
   /** How long {@link #open} waits for another task (a rebalance in progress) to release a queue. */
   static final Duration LOCK_WAIT = Duration.ofSeconds(60);
@@ -79,16 +88,16 @@ public final class PartitionWriter implements AutoCloseable {
                 config.syncPolicy() == DepotSinkConfig.SyncPolicy.INTERVAL
                     ? SyncPolicy.interval(Duration.ofMillis(config.syncIntervalMs()))
                     : SyncPolicy.none());
-    if (config.retentionMs() > 0) {
+    if (config.retentionMs() != -1) {
       builder.retention(Duration.ofMillis(config.retentionMs()));
     }
-    if (config.retentionBytes() > 0) {
+    if (config.retentionBytes() != -1) {
       builder.retentionBytes(config.retentionBytes());
     }
     long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
     while (true) {
       try {
-        return new PartitionWriter(tp, dir, builder.build(), metrics);
+        return openQueue(tp, dir, builder, metrics);
       } catch (DepotLockedException e) {
         if (System.nanoTime() > deadline) {
           throw new ConnectException(
@@ -110,18 +119,53 @@ public final class PartitionWriter implements AutoCloseable {
     }
   }
 
-  /** Records a queue's format on first use, and refuses to mix formats in one queue. */
+  /** Opens the queue and reads its last offset; closes the queue again when that fails. */
+  private static PartitionWriter openQueue(
+      TopicPartition tp, Path dir, DepotQueue.Builder builder, SinkMetrics metrics) {
+    DepotQueue queue = builder.build();
+    try {
+      return new PartitionWriter(tp, dir, queue, metrics);
+    } catch (RuntimeException e) {
+      try {
+        queue.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Records a queue's format on first use (written beside, fsynced and renamed, so a crash leaves
+   * no empty file), and refuses to mix formats in one queue.
+   */
   private static void checkFormat(Path dir, DepotSinkConfig.Format format) {
-    String wanted = format.name().toLowerCase(java.util.Locale.ROOT);
+    String wanted = format.name().toLowerCase(Locale.ROOT);
     Path file = dir.resolve(FORMAT_FILE);
     try {
       String existing;
       try {
-        existing = Files.readString(file, StandardCharsets.UTF_8).trim();
+        // Decoded leniently: a torn file may end inside a character, or hold garbage.
+        existing = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
       } catch (NoSuchFileException e) {
         Files.createDirectories(dir);
-        Files.writeString(file, wanted + "\n", StandardCharsets.UTF_8);
+        AtomicFiles.write(file, (wanted + "\n").getBytes(StandardCharsets.UTF_8));
         return;
+      }
+      if (!FORMATS.contains(existing)) {
+        throw new ConnectException(
+            file
+                + " is damaged (it holds "
+                + (existing.isEmpty() ? "nothing" : "'" + existing + "'")
+                + ", not one of "
+                + FORMATS
+                + "; a crash while it was written?): write the format of the items in "
+                + dir
+                + " into it (depot.format="
+                + wanted
+                + " writes '"
+                + wanted
+                + "'), or delete the directory to start the queue over");
       }
       if (!existing.equals(wanted)) {
         throw new ConnectException(
@@ -164,10 +208,6 @@ public final class PartitionWriter implements AutoCloseable {
               + " carries no offset: the queue was not written by the"
               + " depot sink; choose another depot.path");
     }
-  }
-
-  public TopicPartition partition() {
-    return tp;
   }
 
   public Path directory() {

@@ -7,7 +7,7 @@ package dev.depot.store.queue;
  *
  * <pre>{@code
  * long id = queue.append(item);
- * int segment = DepotIds.segment(id);    // which file: DepotIds.fileName(segment)
+ * int segment = DepotIds.segment(id);    // which file: segment 3 is 0000000003.seg
  * long position = DepotIds.position(id); // where in it
  * }</pre>
  */

@@ -57,8 +57,8 @@ import java.util.Objects;
  *
  * I/O failures raise {@link dev.depot.store.DepotException} naming the file; after a failed write
  * the queue refuses further writes until reopened. Corrupt data raises {@link
- * dev.depot.store.DepotCorruptionException}; see {@link
- * dev.depot.store.internal.queue.SegmentFormat} for the file format and the recovery rules.
+ * dev.depot.store.DepotCorruptionException}; the class comment of {@code SegmentFormat} in {@code
+ * dev.depot.store.internal.queue} describes the file format and the recovery rules.
  */
 public interface DepotQueue extends AutoCloseable {
   /** Default segment size: 256 MiB. */
@@ -276,8 +276,8 @@ public interface DepotQueue extends AutoCloseable {
     }
 
     /**
-     * Opens the queue: for writing, takes the lock and recovers the last segment (see {@link
-     * dev.depot.store.internal.queue.SegmentFormat}).
+     * Opens the queue: for writing, takes the lock and recovers the last segment (see {@code
+     * SegmentFormat} in {@code dev.depot.store.internal.queue}).
      *
      * @throws dev.depot.store.DepotLockedException when another writer holds the directory
      * @throws dev.depot.store.DepotCorruptionException when the last segment is damaged in a way

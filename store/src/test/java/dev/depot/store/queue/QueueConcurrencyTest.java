@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,7 +124,19 @@ class QueueConcurrencyTest {
     try (DepotQueue queue = DepotQueue.open(dir);
         DepotCursor cursor = queue.stream()) {
       assertThat(cursor.poll(Duration.ofMillis(20))).isNull();
-      Future<Long> waiting = pool.submit(() -> cursor.poll(WAIT).id());
+      AtomicReference<Thread> reader = new AtomicReference<>();
+      Future<Long> waiting =
+          pool.submit(
+              () -> {
+                reader.set(Thread.currentThread());
+                return cursor.poll(WAIT).id();
+              });
+      // The only timed wait in poll is the wait for data: the reader found nothing and sleeps.
+      Await.until(
+          "the reader to wait for data",
+          WAIT,
+          () -> reader.get() != null && reader.get().getState() == Thread.State.TIMED_WAITING);
+      assertThat(waiting).isNotDone();
       long id = queue.append(new byte[] {1, 2, 3});
       assertThat(waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(id);
     }

@@ -19,7 +19,7 @@ import java.util.zip.CRC32C;
  * or recovery owns one. It never reads past the {@code limit} a caller passes, so bytes a writer
  * has not published are never looked at.
  */
-public final class FrameReader implements AutoCloseable {
+final class FrameReader implements AutoCloseable {
   /** A valid frame was parsed; its fields are available until the next call. */
   public static final int OK = 0;
 
@@ -34,6 +34,15 @@ public final class FrameReader implements AutoCloseable {
 
   /** The frame is complete but its checksum does not match. */
   public static final int BAD_CHECKSUM = 4;
+
+  /** {@link #classifyDamage}: one frame whose length field is intact; another frame follows it. */
+  static final int DAMAGE_CONFINED = 0;
+
+  /** {@link #classifyDamage}: the length field is not to be trusted, but a valid frame follows. */
+  static final int DAMAGE_MIDDLE = 1;
+
+  /** {@link #classifyDamage}: nothing valid follows: a torn tail, or bytes still being written. */
+  static final int DAMAGE_TAIL = 2;
 
   // Invariant: buf.limit() == buf.capacity() between calls, so absolute gets work everywhere.
   private Path file;
@@ -56,6 +65,8 @@ public final class FrameReader implements AutoCloseable {
   private int storedCrc;
   private int computedCrc;
   private long tag;
+
+  private long resumeAt;
 
   public FrameReader(Path file, FileChannel channel, int bufferBytes) {
     this.file = file;
@@ -175,6 +186,38 @@ public final class FrameReader implements AutoCloseable {
       }
     }
     return -1;
+  }
+
+  /**
+   * Tells how far the damage of the frame at {@code pos}, which {@link #parse} just refused,
+   * reaches (the recovery rules of {@link SegmentFormat}, shared by recovery and cursors): {@link
+   * #DAMAGE_CONFINED} when the frame ends where another valid frame begins, {@link #DAMAGE_MIDDLE}
+   * when a valid frame begins anywhere after it (looked for only in segments never rewritten), else
+   * {@link #DAMAGE_TAIL}. {@link #resumeAt()} then says where reading may go on: that next frame,
+   * or {@code limit} for a tail. Replaces the fields of the last parsed frame.
+   */
+  int classifyDamage(long pos, long limit, long minRecordPos) {
+    long end = frameEnd;
+    if (end > pos
+        && end < limit
+        && (rewritten() ? parse(end, limit, minRecordPos) == OK : frameStartsAt(end, limit))) {
+      resumeAt = end;
+      return DAMAGE_CONFINED;
+    }
+    if (!rewritten()) {
+      long next = findNextFrame(pos + 1, limit);
+      if (next >= 0) {
+        resumeAt = next;
+        return DAMAGE_MIDDLE;
+      }
+    }
+    resumeAt = limit;
+    return DAMAGE_TAIL;
+  }
+
+  /** Where reading may go on after the damage {@link #classifyDamage} looked at. */
+  long resumeAt() {
+    return resumeAt;
   }
 
   /**

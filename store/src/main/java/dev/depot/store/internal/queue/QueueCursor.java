@@ -18,12 +18,12 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A cursor over the segments of a {@link QueueEngine}, from a start id up to a last segment. It is
- * also the record it returns: the fields of the current record live here, and the payload in the
- * frame reader's buffer.
+ * A cursor over the segments of a queue, from a start id up to a last segment. It is also the
+ * record it returns: the fields of the current record live here, and the payload in the frame
+ * reader's buffer.
  */
 final class QueueCursor implements DepotCursor, DepotRecord {
-  private final QueueEngine queue;
+  private final SegmentSource queue;
   private final long fromId;
   private final int lastSegment;
   private FrameReader reader;
@@ -45,7 +45,7 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   private int payloadIndex;
   private ByteBuffer slice;
 
-  QueueCursor(QueueEngine queue, long fromId, int lastSegment) {
+  QueueCursor(SegmentSource queue, long fromId, int lastSegment) {
     this.queue = queue;
     this.fromId = Math.max(0, fromId);
     this.lastSegment = lastSegment;
@@ -131,51 +131,42 @@ final class QueueCursor implements DepotCursor, DepotRecord {
     return now > before || (sealed && !wasSealed);
   }
 
+  private static final int MOVED_PAST = 0;
   private static final int TAIL = 1;
   private static final int WAIT = 2;
-  private static final int SKIPPED = 3;
 
   /**
    * Handles a frame that did not parse: {@link #TAIL} when it is a torn tail to report as a partial
-   * record, {@link #WAIT} when the writer may still be writing it, {@link #SKIPPED} when it lies
-   * before the start id and the cursor moved past it. Otherwise moves past the damage and throws
-   * {@link DepotCorruptionException}.
+   * record, {@link #WAIT} when the writer may still be writing it. Otherwise moves past the damage
+   * and throws {@link DepotCorruptionException}, or returns {@link #MOVED_PAST} when the damage
+   * lies before the start id (the caller did not ask for that record).
    */
   private int damaged(int result) {
     DepotCorruptionException damage = reader.corruption(result);
     long at = pos;
-    boolean rewritten = reader.rewritten();
-    long end = reader.frameEnd();
-    if (end > pos
-        && end < limit
-        && (rewritten
-            ? reader.parse(end, limit, minRecordPos) == FrameReader.OK
-            : reader.frameStartsAt(end, limit))) {
-      return skipOrThrow(damage, at, end);
+    int extent = reader.classifyDamage(pos, limit, minRecordPos);
+    if (extent == FrameReader.DAMAGE_MIDDLE) {
+      minRecordPos = reader.resumeAt();
+    } else if (extent == FrameReader.DAMAGE_TAIL) {
+      if (!reader.rewritten()) {
+        if (sealed) {
+          return TAIL;
+        }
+        if (!queue.trustsActiveLimit()) {
+          // Read-only: a live writer may still be writing this frame; a dead one left a torn tail.
+          return queue.writerAlive() ? WAIT : TAIL;
+        }
+      }
+      // Nothing valid follows, but these bytes were meant to be whole: skip what is visible.
+      minRecordPos = limit;
     }
-    if (!rewritten) {
-      long next = reader.findNextFrame(pos + 1, limit);
-      if (next >= 0) {
-        minRecordPos = next;
-        return skipOrThrow(damage, at, next);
-      }
-      if (sealed) {
-        return TAIL;
-      }
-      if (!queue.trustsActiveLimit()) {
-        // Read-only: a live writer may still be writing this frame; a dead one left a torn tail.
-        return queue.writerAlive() ? WAIT : TAIL;
-      }
-    }
-    // Nothing valid follows, but these bytes were meant to be whole: skip what is visible.
-    minRecordPos = limit;
-    return skipOrThrow(damage, at, limit);
+    return skipOrThrow(damage, at, reader.resumeAt());
   }
 
   private int skipOrThrow(DepotCorruptionException damage, long at, long resume) {
     pos = resume;
     if ((((long) segment << 32) | at) < fromId) {
-      return SKIPPED; // the caller did not ask for this record
+      return MOVED_PAST;
     }
     throw damage;
   }

@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * fail the way a full disk does.
  */
 @FunctionalInterface
-public interface SegmentChannels {
+interface SegmentChannels {
   SegmentChannels FILES = FileChannel::open;
 
   FileChannel open(Path file, OpenOption... options) throws IOException;

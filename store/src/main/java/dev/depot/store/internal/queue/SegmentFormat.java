@@ -76,7 +76,7 @@ import java.util.zip.CRC32C;
  * Older segments keep a torn tail as it is (a crash can leave one only when the segment was rolled
  * but not yet synced); readers report such a tail as one partial record and move on.
  */
-public final class SegmentFormat {
+final class SegmentFormat {
   public static final int VERSION = 1;
   public static final int HEADER_BYTES = 16;
   public static final int FRAME_HEADER_BYTES = 12;
@@ -93,7 +93,6 @@ public final class SegmentFormat {
 
   public static final String SEGMENT_SUFFIX = ".seg";
   public static final String REWRITE_SUFFIX = ".seg.rewrite";
-  public static final String LOCK_FILE = dev.depot.store.internal.DirectoryLock.FILE_NAME;
 
   private SegmentFormat() {}
 
@@ -180,6 +179,21 @@ public final class SegmentFormat {
   public static int maxItemBytes(long segmentBytes) {
     return (int)
         Math.min(MAX_PAYLOAD_BYTES, segmentBytes - HEADER_BYTES - FRAME_HEADER_BYTES - TAG_BYTES);
+  }
+
+  /**
+   * @throws IllegalArgumentException when an item of {@code length} bytes does not fit a segment of
+   *     {@code segmentBytes}
+   */
+  public static void checkItemLength(int length, long segmentBytes) {
+    int max = maxItemBytes(segmentBytes);
+    if (length > max) {
+      throw new IllegalArgumentException(
+          String.format(
+              "item of %d bytes is larger than %d bytes, the largest item segmentBytes=%d allows;"
+                  + " raise segmentBytes",
+              length, max, segmentBytes));
+    }
   }
 
   /** Size of a frame's header fields: 12 bytes, 20 for a tagged record. */

@@ -8,6 +8,7 @@ import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import dev.depot.store.queue.SyncPolicy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
@@ -97,5 +98,42 @@ class DiskFailureTest {
     assertThat(queue.syncedId()).isEqualTo(synced);
     assertThatThrownBy(() -> queue.append(item(3))).hasMessageContaining("must be reopened");
     queue.close();
+  }
+
+  @Test
+  void aChannelThatFailsToCloseStillReleasesTheDirectoryLock() {
+    FailingChannels disk = new FailingChannels(Long.MAX_VALUE);
+    QueueEngine queue = open(disk);
+    long id = queue.append(item(1));
+    disk.failClose.set(true);
+    assertThatThrownBy(queue::close)
+        .isInstanceOf(DepotException.class)
+        .hasMessage(
+            "cannot close " + dir.toAbsolutePath() + ": java.io.IOException: Input/output error");
+    try (QueueEngine reopened = open(SegmentChannels.FILES)) {
+      assertThat(reopened.lastId()).isEqualTo(id);
+    }
+  }
+
+  @Test
+  void aRewriteOnAFullDiskFailsNamingTheSegmentAndLeavesItAsItWas() throws Exception {
+    FailingChannels disk = new FailingChannels(Long.MAX_VALUE);
+    try (QueueEngine queue = open(disk)) {
+      for (int i = 0; i < 200; i++) {
+        queue.append(item(i));
+      }
+      queue.sync();
+      Path first = dir.resolve("0000000000.seg").toAbsolutePath();
+      byte[] before = Files.readAllBytes(first);
+      disk.budget.set(100);
+      assertThatThrownBy(() -> queue.rewriteSegment(0, DepotRecord::buffer))
+          .isInstanceOf(DepotException.class)
+          .hasMessage("cannot rewrite " + first + ": java.io.IOException: No space left on device");
+      assertThat(Files.readAllBytes(first)).isEqualTo(before);
+      try (var files = Files.list(dir)) {
+        assertThat(files.map(f -> f.getFileName().toString()))
+            .noneMatch(n -> n.endsWith("rewrite"));
+      }
+    }
   }
 }

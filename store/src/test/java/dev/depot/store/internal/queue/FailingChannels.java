@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Segment channels that behave like a disk that fills up: writes succeed until a byte budget is
  * spent, the write that crosses it stores what fits and then fails with "No space left on device".
- * {@link #failForce} makes fsync fail.
+ * {@link #failForce} makes fsync fail, {@link #failClose} makes closing fail (after closing).
  */
 final class FailingChannels implements SegmentChannels {
   final AtomicLong budget;
   final AtomicBoolean failForce = new AtomicBoolean();
+  final AtomicBoolean failClose = new AtomicBoolean();
 
   FailingChannels(long budget) {
     this.budget = new AtomicLong(budget);
@@ -149,6 +150,9 @@ final class FailingChannels implements SegmentChannels {
     @Override
     protected void implCloseChannel() throws IOException {
       delegate.close();
+      if (failClose.get()) {
+        throw new IOException("Input/output error");
+      }
     }
   }
 
