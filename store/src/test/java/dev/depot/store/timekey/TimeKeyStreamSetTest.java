@@ -390,16 +390,19 @@ class TimeKeyStreamSetTest {
         }
         batches.add(batch);
       }
-      // Writing any segment file fails: its temporary name is taken by a directory.
+      // Writing fails: the spill log eviction appends to, and every temporary name a checkpoint
+      // writes a segment file under, are taken by directories.
       List<Path> blockers = new ArrayList<>();
+      blockers.add(dir.resolve("spill.tku"));
       for (int b = 0; b < 40; b++) {
-        Path blocker =
+        blockers.add(
             dir.resolve(
                 String.format(
                     "%019d.tks.tmp",
-                    Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND));
+                    Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND)));
+      }
+      for (Path blocker : blockers) {
         Files.createDirectories(blocker.resolve("in-the-way"));
-        blockers.add(blocker);
       }
       int b = 0;
       DepotException failure = null;
@@ -413,7 +416,7 @@ class TimeKeyStreamSetTest {
         oracle.insert(batches.get(b));
       }
       assertThat(failure).as("eviction could not write a segment").isNotNull();
-      assertThat(failure.getMessage()).contains(".tks");
+      assertThat(failure.getMessage()).contains(".tku");
       // the failed call inserted nothing
       assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
       for (TimeKey key : batches.get(b)) {

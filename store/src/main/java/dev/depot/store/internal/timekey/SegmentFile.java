@@ -38,6 +38,11 @@ import java.util.zip.CRC32C;
  * written, {@code NAME.tks.tmp}, deleted on open. A file is written beside its final name, fsynced
  * and renamed over it, so a crash leaves the old file or the new one, never a mix.
  *
+ * <p>Between checkpoints, eviction writes the segment's newer content to {@code NAME.tku} (same
+ * format, through {@code NAME.tku.tmp} and a rename, not fsynced): the set reads it instead of
+ * {@code NAME.tks} until a checkpoint fsyncs it (or a new {@code NAME.tks}) into place. Opening a
+ * set deletes every {@code .tku} file: what only they held was inserted after the last checkpoint.
+ *
  * <h2>Version 2: one chunk per stream, and an index</h2>
  *
  * Each stream (one id's keys in the segment) is a chunk of its own, so that one stream can be read
@@ -57,7 +62,7 @@ import java.util.zip.CRC32C;
  *     40    4 number of streams (index entries)
  *     44    4 number of blocks
  *     48    8 index offset: where the index starts, after the last chunk
- *     56    4 CRC32C of the index
+ *     56    4 CRC32C of the page table
  *     60    4 CRC32C of bytes 0..59
  *
  * chunks, from offset 64, back to back in increasing id order; a chunk is its stream's blocks,
@@ -82,14 +87,18 @@ import java.util.zip.CRC32C;
  *     52    4 CRC32C of the chunk as stored
  *     56    4 flags: bit 0 set when the chunk is zstd-compressed; other bits zero
  *     60    4 reserved: zero
+ *
+ * page table, after the index: one 12-byte row per page of 64 entries (the last may hold fewer)
+ *      0    8 id of the page's first entry
+ *      8    4 CRC32C of the page's entries
  * </pre>
  *
- * The file ends with the index: it is {@code index offset + 64 * streams} bytes long. The header is
- * checked when the set opens; the whole index against its checksum when the segment is first used
- * (the set then keeps the first id and the checksum of every page of {@value #PAGE_ENTRIES}
- * entries, and checks a page again each time it reads it); a chunk against its checksum and its
- * entry each time it is read. A mismatch, an impossible field or a chunk that does not parse raises
- * {@link DepotCorruptionException} naming the file.
+ * The file ends with the page table: it is {@code index offset + 64 * streams + 12 * ceil(streams /
+ * 64)} bytes long. The header is checked when the set opens; the page table against its checksum
+ * when the segment is first used (the set keeps it in memory while any of the segment is resident);
+ * a page of the index against its row each time it is read, and its entries for order and bounds; a
+ * chunk against its checksum and its entry each time it is read. A mismatch, an impossible field or
+ * a chunk that does not parse raises {@link DepotCorruptionException} naming the file.
  *
  * <h2>Version 1 (read only): one compressed body</h2>
  *
@@ -136,6 +145,7 @@ final class SegmentFile {
 
   static final String SUFFIX = ".tks";
   static final String TEMP_SUFFIX = ".tks.tmp";
+  static final String UNSYNCED_SUFFIX = ".tku";
   private static final int ZSTD_LEVEL = 3;
 
   private SegmentFile() {}
@@ -189,12 +199,18 @@ final class SegmentFile {
 
   /** The sparse copy of a version 2 file's index that the set keeps while it knows the file. */
   static final class Index {
+    /** Where the segment's image starts in its file (0, or its place in the spill log). */
+    final long base;
+
+    /** Index offset, from the base, as every offset inside an image. */
     final long offset;
+
     final int entries;
     final long[] pageFirstIds;
     final int[] pageCrcs;
 
-    private Index(long offset, int entries, long[] pageFirstIds, int[] pageCrcs) {
+    private Index(long base, long offset, int entries, long[] pageFirstIds, int[] pageCrcs) {
+      this.base = base;
       this.offset = offset;
       this.entries = entries;
       this.pageFirstIds = pageFirstIds;
@@ -204,6 +220,15 @@ final class SegmentFile {
     /** What this takes in memory: the object, two arrays, and a first id and a checksum a page. */
     long memoryBytes() {
       return 80 + 12L * pageFirstIds.length;
+    }
+
+    /** The page table rows, as written after the index. */
+    byte[] table() {
+      ByteBuffer table = ByteBuffer.allocate(12 * pageFirstIds.length);
+      for (int p = 0; p < pageFirstIds.length; p++) {
+        table.putLong(pageFirstIds[p]).putInt(pageCrcs[p]);
+      }
+      return table.array();
     }
 
     private static Index of(byte[] index, int entries, long offset) {
@@ -220,7 +245,11 @@ final class SegmentFile {
         crc.update(index, from, to - from);
         crcs[p] = (int) crc.getValue();
       }
-      return new Index(offset, entries, firstIds, crcs);
+      return new Index(0, offset, entries, firstIds, crcs);
+    }
+
+    Index at(long newBase) {
+      return new Index(newBase, offset, entries, pageFirstIds, pageCrcs);
     }
   }
 
@@ -260,24 +289,19 @@ final class SegmentFile {
   record Written(long size, long keys, long newestMicros, Index index) {}
 
   /**
-   * Writes a version 2 file for the segment starting at {@code startMicros} atomically: beside
-   * {@code file}, fsynced, renamed over it. {@code streams}, sorted by id, are encoded; every other
-   * stream of the old version 2 file ({@code old} and {@code oldIndex}, or both null) is copied
-   * byte for byte. The caller keeps inserts out of the segment meanwhile.
+   * Writes a version 2 file for the segment starting at {@code startMicros} atomically and durably:
+   * beside {@code file}, fsynced, renamed over it. See {@link #writeImage} for what it holds.
    */
   static Written write(
       Path file,
       long startMicros,
       long intervalMicros,
       List<Stream> streams,
+      Path oldFile,
       FileChannel old,
       Index oldIndex)
       throws IOException {
     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-    int oldCount = oldIndex == null ? 0 : oldIndex.entries;
-    ByteBuffer oldEntries =
-        ByteBuffer.wrap(oldCount == 0 ? new byte[0] : readIndexPages(file, old, oldIndex));
-    ByteBuffer index = ByteBuffer.allocate((streams.size() + oldCount) * ENTRY_BYTES);
     Written written;
     try (FileChannel channel =
         FileChannel.open(
@@ -285,54 +309,9 @@ final class SegmentFile {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      ChunkWriter out = new ChunkWriter(channel);
-      long keys = 0;
-      long newest = Long.MIN_VALUE;
-      int blocks = 0;
-      int i = 0;
-      int j = 0;
-      while (i < streams.size() || j < oldCount) {
-        Stream next = i < streams.size() ? streams.get(i) : null;
-        Entry copied = j < oldCount ? Entry.at(oldEntries, j * ENTRY_BYTES) : null;
-        Entry entry;
-        if (copied == null || (next != null && next.id <= copied.id())) {
-          if (copied != null && next.id == copied.id()) {
-            j++; // replaced
-          }
-          entry = out.encode(next);
-          i++;
-        } else {
-          entry = out.copy(old, copied, file);
-          j++;
-        }
-        entry.put(index);
-        keys += entry.keys();
-        newest = Math.max(newest, entry.last());
-        blocks += entry.blocks();
-      }
-      out.finish();
-      long indexOffset = out.position;
-      int count = index.position() / ENTRY_BYTES;
-      byte[] indexBytes = Arrays.copyOf(index.array(), index.position());
-      CRC32C crc = new CRC32C();
-      crc.update(indexBytes);
-      writeFully(channel, ByteBuffer.wrap(indexBytes), indexOffset);
-      ByteBuffer header = ByteBuffer.allocate(HEADER_V2_BYTES);
-      header.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0);
-      header.putLong(startMicros).putLong(intervalMicros).putLong(keys).putLong(newest);
-      header.putInt(count).putInt(blocks).putLong(indexOffset).putInt((int) crc.getValue());
-      CRC32C headerCrc = new CRC32C();
-      headerCrc.update(header.array(), 0, HEADER_V2_BYTES - 4);
-      header.putInt((int) headerCrc.getValue());
-      header.flip();
-      writeFully(channel, header, 0);
-      channel.force(true);
       written =
-          new Written(
-              indexOffset + indexBytes.length,
-              keys,
-              newest,
-              Index.of(indexBytes, count, indexOffset));
+          writeImage(channel, 0, startMicros, intervalMicros, streams, oldFile, old, oldIndex);
+      channel.force(true);
     } catch (IOException | RuntimeException e) {
       try {
         Files.deleteIfExists(temp);
@@ -343,6 +322,73 @@ final class SegmentFile {
     }
     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return written;
+  }
+
+  /**
+   * Writes the image of a version 2 file (what a file holds, offsets from its start) into {@code
+   * channel} from {@code base} on, not fsynced. {@code streams}, sorted by id, are encoded; every
+   * other stream of the old image ({@code old} and {@code oldIndex}, or both null) is copied byte
+   * for byte. The caller keeps inserts out of the segment meanwhile.
+   */
+  static Written writeImage(
+      FileChannel channel,
+      long base,
+      long startMicros,
+      long intervalMicros,
+      List<Stream> streams,
+      Path oldFile,
+      FileChannel old,
+      Index oldIndex)
+      throws IOException {
+    int oldCount = oldIndex == null ? 0 : oldIndex.entries;
+    ByteBuffer oldEntries =
+        ByteBuffer.wrap(oldCount == 0 ? new byte[0] : readIndexPages(oldFile, old, oldIndex));
+    ByteBuffer index = ByteBuffer.allocate((streams.size() + oldCount) * ENTRY_BYTES);
+    ChunkWriter out = new ChunkWriter(channel, base);
+    long keys = 0;
+    long newest = Long.MIN_VALUE;
+    int blocks = 0;
+    int i = 0;
+    int j = 0;
+    while (i < streams.size() || j < oldCount) {
+      Stream next = i < streams.size() ? streams.get(i) : null;
+      Entry copied = j < oldCount ? Entry.at(oldEntries, j * ENTRY_BYTES) : null;
+      Entry entry;
+      if (copied == null || (next != null && next.id <= copied.id())) {
+        if (copied != null && next.id == copied.id()) {
+          j++; // replaced
+        }
+        entry = out.encode(next);
+        i++;
+      } else {
+        entry = out.copy(old, oldIndex.base, copied, oldFile);
+        j++;
+      }
+      entry.put(index);
+      keys += entry.keys();
+      newest = Math.max(newest, entry.last());
+      blocks += entry.blocks();
+    }
+    out.finish();
+    long indexOffset = out.position;
+    int count = index.position() / ENTRY_BYTES;
+    byte[] indexBytes = Arrays.copyOf(index.array(), index.position());
+    Index sparse = Index.of(indexBytes, count, indexOffset).at(base);
+    byte[] table = sparse.table();
+    CRC32C crc = new CRC32C();
+    crc.update(table);
+    writeFully(channel, ByteBuffer.wrap(indexBytes), base + indexOffset);
+    writeFully(channel, ByteBuffer.wrap(table), base + indexOffset + indexBytes.length);
+    ByteBuffer header = ByteBuffer.allocate(HEADER_V2_BYTES);
+    header.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0);
+    header.putLong(startMicros).putLong(intervalMicros).putLong(keys).putLong(newest);
+    header.putInt(count).putInt(blocks).putLong(indexOffset).putInt((int) crc.getValue());
+    CRC32C headerCrc = new CRC32C();
+    headerCrc.update(header.array(), 0, HEADER_V2_BYTES - 4);
+    header.putInt((int) headerCrc.getValue());
+    header.flip();
+    writeFully(channel, header, base);
+    return new Written(indexOffset + indexBytes.length + table.length, keys, newest, sparse);
   }
 
   private static void writeFully(FileChannel channel, ByteBuffer buf, long position)
@@ -364,9 +410,13 @@ final class SegmentFile {
     FileChannel oldFile;
     Path oldPath;
 
-    ChunkWriter(FileChannel channel) throws IOException {
+    final long base;
+    final ByteBuffer copyBuffer = ByteBuffer.allocate(1 << 16);
+
+    ChunkWriter(FileChannel channel, long base) throws IOException {
       this.channel = channel;
-      channel.position(HEADER_V2_BYTES);
+      this.base = base;
+      channel.position(base + HEADER_V2_BYTES);
     }
 
     Entry encode(Stream stream) throws IOException {
@@ -426,8 +476,8 @@ final class SegmentFile {
         flushBuffer();
       }
       if (length > buffer.capacity()) {
-        writeFully(channel, ByteBuffer.wrap(bytes, 0, length), position);
-        channel.position(position + length);
+        writeFully(channel, ByteBuffer.wrap(bytes, 0, length), base + position);
+        channel.position(base + position + length);
       } else {
         buffer.put(bytes, 0, length);
       }
@@ -435,11 +485,11 @@ final class SegmentFile {
     }
 
     /** Copies an unchanged chunk; neighbouring chunks of the old file go in one transfer. */
-    Entry copy(FileChannel old, Entry entry, Path file) throws IOException {
-      if (copyEnd != entry.offset()) {
+    Entry copy(FileChannel old, long oldBase, Entry entry, Path file) throws IOException {
+      if (copyEnd != oldBase + entry.offset()) {
         flushCopy();
-        copyFrom = entry.offset();
-        copyEnd = entry.offset();
+        copyFrom = oldBase + entry.offset();
+        copyEnd = copyFrom;
       }
       copyEnd += entry.storedLength();
       Entry moved =
@@ -469,11 +519,17 @@ final class SegmentFile {
       long left = copyEnd - copyFrom;
       copyFrom = -1;
       copyEnd = -1;
+      // Through the heap: the old image may be in the channel written to (the spill log).
       while (left > 0) {
-        long n = oldFile.transferTo(from, left, channel);
+        copyBuffer.clear().limit((int) Math.min(left, copyBuffer.capacity()));
+        int n = oldFile.read(copyBuffer, from);
         if (n <= 0) {
           throw new DepotCorruptionException(
               oldPath, from, "file ends inside a chunk its index points to");
+        }
+        copyBuffer.flip();
+        while (copyBuffer.hasRemaining()) {
+          channel.write(copyBuffer);
         }
         from += n;
         left -= n;
@@ -494,96 +550,82 @@ final class SegmentFile {
       if (zstd != null) {
         zstd.close();
       }
-      if (channel.position() != position) {
-        throw new IllegalStateException("wrote to " + channel.position() + ", not " + position);
+      if (channel.position() != base + position) {
+        throw new IllegalStateException(
+            "wrote to " + channel.position() + ", not " + (base + position));
       }
     }
   }
 
   /**
-   * Reads and checks the index of the version 2 file of the segment starting at {@code
-   * startMicros}: its checksum, and that its entries are in id order, their chunks back to back
-   * inside the segment, and their sums those of the header.
+   * Reads and checks the page table of the version 2 file of the segment starting at {@code
+   * startMicros}: the sparse index the set keeps while the segment is resident.
    */
-  static Index readIndex(Path file, FileChannel channel, long startMicros, long intervalMicros)
+  static Index readIndex(
+      Path file, FileChannel channel, long base, long size, long startMicros, long intervalMicros)
       throws IOException {
-    Header header = readHeader(file, channel);
+    Header header = readHeader(file, channel, base, size);
     if (header.version() != VERSION) {
       throw new IllegalStateException(file + " is not a version 2 file");
     }
     checkPlace(file, header, startMicros, intervalMicros);
     int count = header.streams();
-    byte[] bytes = readFully(file, channel, header.indexOffset(), count * ENTRY_BYTES);
+    int pages = (count + PAGE_ENTRIES - 1) / PAGE_ENTRIES;
+    long at = base + header.indexOffset() + (long) count * ENTRY_BYTES;
+    byte[] table = readFully(file, channel, at, 12 * pages);
     CRC32C crc = new CRC32C();
-    crc.update(bytes);
+    crc.update(table);
     if ((int) crc.getValue() != header.indexCrc()) {
       throw new DepotCorruptionException(
           file,
-          header.indexOffset(),
+          at,
           Integer.toUnsignedLong(header.indexCrc()),
           crc.getValue(),
-          "segment index checksum mismatch");
+          "segment page table checksum mismatch");
     }
-    long last = SegmentTime.lastOf(startMicros, intervalMicros);
-    ByteBuffer view = ByteBuffer.wrap(bytes);
-    long expectedOffset = HEADER_V2_BYTES;
-    long keys = 0;
-    long blocks = 0;
-    long newest = Long.MIN_VALUE;
-    for (int k = 0; k < count; k++) {
-      Entry e = Entry.at(view, k * ENTRY_BYTES);
-      long at = header.indexOffset() + (long) k * ENTRY_BYTES;
-      if (k > 0 && e.id() <= view.getLong((k - 1) * ENTRY_BYTES)) {
-        throw new DepotCorruptionException(file, at, "index entries out of id order");
+    ByteBuffer view = ByteBuffer.wrap(table);
+    long[] firstIds = new long[pages];
+    int[] crcs = new int[pages];
+    for (int p = 0; p < pages; p++) {
+      firstIds[p] = view.getLong();
+      crcs[p] = view.getInt();
+      if (p > 0 && firstIds[p] <= firstIds[p - 1]) {
+        throw new DepotCorruptionException(file, at + 12L * p, "page table out of id order");
       }
-      if (e.offset() != expectedOffset
-          || e.storedLength() < 1
-          || e.rawLength() < 32
-          || e.blocks() < 1
-          || e.keys() < e.blocks()
-          || e.first() < startMicros
-          || e.last() > last
-          || e.first() > e.last()
-          || (e.flags() & ~FLAG_ZSTD) != 0
-          || ((e.flags() & FLAG_ZSTD) == 0 && e.storedLength() != e.rawLength())) {
-        throw new DepotCorruptionException(file, at, "impossible index entry " + e);
-      }
-      expectedOffset += e.storedLength();
-      keys += e.keys();
-      blocks += e.blocks();
-      newest = Math.max(newest, e.last());
     }
-    if (expectedOffset != header.indexOffset()
-        || keys != header.keys()
-        || blocks != header.blocks()
-        || (count > 0 && newest != header.newestMicros())) {
-      throw new DepotCorruptionException(
-          file,
-          HEADER_V2_BYTES,
-          "index holds "
-              + keys
-              + " keys in "
-              + blocks
-              + " blocks up to "
-              + expectedOffset
-              + ", newest "
-              + newest
-              + "; the header says "
-              + header.keys()
-              + ", "
-              + header.blocks()
-              + ", "
-              + header.indexOffset()
-              + ", "
-              + header.newestMicros());
+    return new Index(base, header.indexOffset(), count, firstIds, crcs);
+  }
+
+  /**
+   * Checks entry {@code k} of the page starting at entry {@code page0}, read from a page whose
+   * checksum matched: order, and that its chunk lies between the header and the index.
+   */
+  private static Entry checked(
+      Path file, Index index, ByteBuffer page, int page0, int k, long previousId) {
+    Entry e = Entry.at(page, k * ENTRY_BYTES);
+    long at = index.base + index.offset + (long) (page0 + k) * ENTRY_BYTES;
+    if ((k == 0 && e.id() != index.pageFirstIds[page0 / PAGE_ENTRIES])
+        || (k > 0 && e.id() <= previousId)) {
+      throw new DepotCorruptionException(file, at, "index entries out of id order");
     }
-    return Index.of(bytes, count, header.indexOffset());
+    if (e.offset() < HEADER_V2_BYTES
+        || e.storedLength() < 1
+        || e.offset() + e.storedLength() > index.offset
+        || e.rawLength() < 32
+        || e.blocks() < 1
+        || e.keys() < e.blocks()
+        || e.first() > e.last()
+        || (e.flags() & ~FLAG_ZSTD) != 0
+        || ((e.flags() & FLAG_ZSTD) == 0 && e.storedLength() != e.rawLength())) {
+      throw new DepotCorruptionException(file, at, "impossible index entry " + e);
+    }
+    return e;
   }
 
   /** Reads every page of an index, checking each against the checksum the set kept. */
   private static byte[] readIndexPages(Path file, FileChannel channel, Index index)
       throws IOException {
-    byte[] bytes = readFully(file, channel, index.offset, index.entries * ENTRY_BYTES);
+    byte[] bytes = readFully(file, channel, index.base + index.offset, index.entries * ENTRY_BYTES);
     CRC32C crc = new CRC32C();
     for (int p = 0; p < index.pageCrcs.length; p++) {
       int from = p * PAGE_ENTRIES * ENTRY_BYTES;
@@ -592,6 +634,13 @@ final class SegmentFile {
       crc.update(bytes, from, to - from);
       checkPage(file, index, p, (int) crc.getValue());
     }
+    ByteBuffer view = ByteBuffer.wrap(bytes);
+    long previous = 0;
+    for (int k = 0; k < index.entries; k++) {
+      int page0 = k - k % PAGE_ENTRIES;
+      ByteBuffer page = view.duplicate().position(page0 * ENTRY_BYTES).slice();
+      previous = checked(file, index, page, page0, k - page0, previous).id();
+    }
     return bytes;
   }
 
@@ -599,7 +648,7 @@ final class SegmentFile {
     if (actual != index.pageCrcs[page]) {
       throw new DepotCorruptionException(
           file,
-          index.offset + (long) page * PAGE_ENTRIES * ENTRY_BYTES,
+          index.base + index.offset + (long) page * PAGE_ENTRIES * ENTRY_BYTES,
           Integer.toUnsignedLong(index.pageCrcs[page]),
           Integer.toUnsignedLong(actual),
           "segment index page checksum mismatch");
@@ -625,11 +674,16 @@ final class SegmentFile {
     }
     int from = page * PAGE_ENTRIES;
     int count = Math.min(PAGE_ENTRIES, index.entries - from);
-    byte[] bytes = readFully(file, channel, index.offset + (long) from * ENTRY_BYTES, count * 64);
+    byte[] bytes =
+        readFully(file, channel, index.base + index.offset + (long) from * ENTRY_BYTES, count * 64);
     CRC32C crc = new CRC32C();
     crc.update(bytes);
     checkPage(file, index, page, (int) crc.getValue());
     ByteBuffer view = ByteBuffer.wrap(bytes);
+    long previous = 0;
+    for (int k = 0; k < count; k++) {
+      previous = checked(file, index, view, from, k, previous).id();
+    }
     lo = 0;
     hi = count - 1;
     while (lo <= hi) {
@@ -647,9 +701,10 @@ final class SegmentFile {
   }
 
   /** Reads and checks the chunk of {@code entry}: the stream, of a segment from start to last. */
-  static Stream readStream(Path file, FileChannel channel, Entry entry, long start, long last)
+  static Stream readStream(
+      Path file, FileChannel channel, long base, Entry entry, long start, long last)
       throws IOException {
-    byte[] stored = readFully(file, channel, entry.offset(), entry.storedLength());
+    byte[] stored = readFully(file, channel, base + entry.offset(), entry.storedLength());
     CRC32C crc = new CRC32C();
     crc.update(stored);
     if ((int) crc.getValue() != entry.crc()) {
@@ -745,8 +800,14 @@ final class SegmentFile {
   }
 
   private static Header readHeader(Path file, FileChannel channel) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES);
-    while (buf.hasRemaining() && channel.read(buf, buf.position()) >= 0) {
+    return readHeader(file, channel, 0, channel.size());
+  }
+
+  /** Reads and checks the header of the image at {@code base}, {@code size} bytes long. */
+  private static Header readHeader(Path file, FileChannel channel, long base, long size)
+      throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(HEADER_BYTES, Math.max(0, size)));
+    while (buf.hasRemaining() && channel.read(buf, base + buf.position()) >= 0) {
       // keep reading
     }
     int read = buf.position();
@@ -778,7 +839,6 @@ final class SegmentFile {
           4,
           "unsupported segment format version " + version + ", expected " + VERSION + " or 1");
     }
-    long size = channel.size();
     if (v1) {
       Header header =
           new Header(
@@ -819,7 +879,10 @@ final class SegmentFile {
             0,
             buf.getLong(48),
             buf.getInt(56));
-    long expectedSize = header.indexOffset() + (long) ENTRY_BYTES * header.streams();
+    long expectedSize =
+        header.indexOffset()
+            + (long) ENTRY_BYTES * header.streams()
+            + 12L * ((header.streams() + (long) PAGE_ENTRIES - 1) / PAGE_ENTRIES);
     if (header.streams() < 0
         || header.blocks() < header.streams()
         || header.indexOffset() < HEADER_V2_BYTES

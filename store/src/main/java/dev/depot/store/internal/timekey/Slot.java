@@ -20,6 +20,16 @@ final class Slot {
   /** Whether a segment file exists. Guarded by {@link #lock}. */
   boolean onDisk;
 
+  /**
+   * Whether the segment's current content is the image eviction wrote to the spill log (not
+   * durable), at {@link #spillBase}, {@link #spillSize} bytes; else the {@code .tks} file. Guarded
+   * by {@link #lock}.
+   */
+  boolean unsynced;
+
+  long spillBase;
+  long spillSize;
+
   /** Format version of the file: 1 (read whole) or 2 (read by stream); 0 without a file. */
   int version;
 
@@ -29,7 +39,7 @@ final class Slot {
    */
   SegmentFile.Index index;
 
-  /** The version 2 file, open while the segment is resident. Opened under {@code this}. */
+  /** The version 2 {@code .tks} file, open while the segment is resident. Opened under this. */
   java.nio.channels.FileChannel channel;
 
   /** Size of the segment file. Guarded by {@link #lock}. */
@@ -41,7 +51,7 @@ final class Slot {
   /** Set when the set drops the segment; a dropped slot is never used again. */
   volatile boolean dropped;
 
-  /** Changed since the file was last written. */
+  /** Holds keys the durable ({@code .tks}) file does not: the next checkpoint writes it. */
   volatile boolean dirty;
 
   final AtomicLong keys = new AtomicLong();

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TimeKeySetEngine implements TimeKeyStreamSet {
   private static final System.Logger LOG = System.getLogger(TimeKeySetEngine.class.getName());
   private static final long DEFAULT_INTERVAL_MICROS = 3_600_000_000L;
+  private static final String SPILL_FILE = "spill" + SegmentFile.UNSYNCED_SUFFIX;
 
   /** Accounted size of an empty resident segment: objects and its stream map. */
   private static final long SEGMENT_OVERHEAD_BYTES = 512;
@@ -62,6 +64,19 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   /** Segments starting below this are dropped: keys there are answered new and not stored. */
   private final AtomicLong droppedBelow = new AtomicLong(Long.MIN_VALUE);
 
+  /**
+   * The spill log: images of segments written by eviction since the last checkpoint, appended one
+   * after another, not fsynced (see {@link SegmentFile}). Appended to under {@link #evictionLock};
+   * emptied by a checkpoint once no segment's content is only there.
+   */
+  private final Path spillPath;
+
+  private volatile FileChannel spill;
+  private long spillEnd;
+
+  /** A spill log this long makes the next insert checkpoint, which empties it. */
+  private final long spillCheckpointBytes;
+
   private final AtomicLong evictions = new AtomicLong();
   private final AtomicLong loads = new AtomicLong();
   private final ReentrantLock evictionLock = new ReentrantLock();
@@ -75,7 +90,10 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     this.interval = interval;
     this.limit = config.memoryLimit();
     this.evictAt = limit - limit / 16;
-    this.evictTo = limit - limit / 4;
+    this.evictTo = limit / 2;
+    this.spillPath = dir.resolve(SPILL_FILE);
+    this.spillCheckpointBytes = Math.max(256L << 20, 4 * limit);
+
     this.retention = config.retentionMicros();
     this.directoryLock = lock;
   }
@@ -131,8 +149,10 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
 
   /** Registers every segment file by its header; segments load when first used. */
   private void readDirectory() throws IOException {
+    // Temporary files, and the spill log: what eviction wrote after the last checkpoint.
     try (DirectoryStream<Path> temps =
-        Files.newDirectoryStream(dir, "*" + SegmentFile.TEMP_SUFFIX)) {
+        Files.newDirectoryStream(
+            dir, "*{" + SegmentFile.TEMP_SUFFIX + "," + SegmentFile.UNSYNCED_SUFFIX + "}")) {
       for (Path temp : temps) {
         Files.deleteIfExists(temp);
       }
@@ -440,6 +460,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
               SegmentFile.readStream(
                   file,
                   channel,
+                  slot.index.base,
                   entry,
                   slot.startMicros,
                   SegmentTime.lastOf(slot.startMicros, interval));
@@ -457,6 +478,9 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
 
   /** The open version 2 file of a slot; the caller holds the slot's lock. */
   private FileChannel channelOf(Slot slot) throws IOException {
+    if (slot.unsynced) {
+      return spill;
+    }
     synchronized (slot) {
       if (slot.channel == null) {
         slot.channel = FileChannel.open(fileOf(slot), StandardOpenOption.READ);
@@ -492,8 +516,11 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       last = SegmentTime.lastOf(t, interval);
       if (start >= below) {
         Slot slot = slots.get(start);
-        if (slot != null && slot.segment == null && !slot.dropped) {
-          makeResident(slot);
+        if (slot != null
+            && slot.segment == null
+            && !slot.dropped
+            && slot.version == SegmentFile.VERSION_1) {
+          load(slot);
         }
       }
     }
@@ -602,6 +629,9 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     if (memory.get() > evictAt) {
       evictQuietly();
     }
+    if (spillEnd > spillCheckpointBytes) {
+      checkpoint(); // empties the spill log
+    }
   }
 
   // ---- lookups ----
@@ -666,7 +696,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   private boolean containsOnDisk(Slot slot, long micros, long id, InsertContext ctx) {
     Path file = fileOf(slot);
     try {
-      FileChannel open = slot.channel;
+      FileChannel open = slot.unsynced ? spill : slot.channel;
       FileChannel channel = open != null ? open : FileChannel.open(file, StandardOpenOption.READ);
       try {
         SegmentFile.Entry entry = SegmentFile.find(file, channel, slot.index, id);
@@ -675,7 +705,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         }
         Stream stream =
             SegmentFile.readStream(
-                file, channel, entry, slot.startMicros, SegmentTime.lastOf(micros, interval));
+                file,
+                channel,
+                slot.index.base,
+                entry,
+                slot.startMicros,
+                SegmentTime.lastOf(micros, interval));
         loads.incrementAndGet();
         return stream.contains(micros, ctx.decoded);
       } finally {
@@ -690,7 +725,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
 
   // ---- memory: loading and eviction ----
 
+  /** The file the slot's streams are read from: the unsynced one when eviction wrote one. */
   private Path fileOf(Slot slot) {
+    return slot.unsynced ? spillPath : durableFileOf(slot);
+  }
+
+  private Path durableFileOf(Slot slot) {
     return dir.resolve(SegmentFile.fileName(slot.startMicros));
   }
 
@@ -712,9 +752,16 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       }
       if (slot.version == SegmentFile.VERSION && slot.index == null) {
         try {
+          FileChannel channel = channelOf(slot);
           setIndex(
               slot,
-              SegmentFile.readIndex(fileOf(slot), channelOf(slot), slot.startMicros, interval));
+              SegmentFile.readIndex(
+                  fileOf(slot),
+                  channel,
+                  slot.unsynced ? slot.spillBase : 0,
+                  slot.unsynced ? slot.spillSize : channel.size(),
+                  slot.startMicros,
+                  interval));
         } catch (IOException e) {
           throw new DepotException("cannot read " + fileOf(slot) + ": " + e, e);
         } finally {
@@ -796,6 +843,9 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
           read.lock();
           try {
             Segment segment = slot.segment;
+            if (segment == null && slot.index != null && !slot.dropped) {
+              empty.add(slot); // an index read for a lookup alone
+            }
             if (segment == null || slot.dropped) {
               continue;
             }
@@ -825,10 +875,17 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         long need = memory.get() - target;
         long freed = 0;
         java.util.Map<Integer, List<Stream>> victims = new java.util.LinkedHashMap<>();
-        for (int k = 0; k < n && freed < need; k++) {
-          Stream stream = candidates.get(order[k]);
-          freed += stream.memoryBytes();
-          victims.computeIfAbsent(owners.get(order[k]), x -> new ArrayList<>()).add(stream);
+        // Unchanged streams first (dropping them writes nothing), then changed ones, each in
+        // least-recently-used order; a changed one makes its segment's image be written.
+        for (int pass = 0; pass < 2; pass++) {
+          for (int k = 0; k < n && freed < need; k++) {
+            Stream stream = candidates.get(order[k]);
+            if (stream.dirty == (pass == 0)) {
+              continue;
+            }
+            freed += stream.memoryBytes();
+            victims.computeIfAbsent(owners.get(order[k]), x -> new ArrayList<>()).add(stream);
+          }
         }
         long before = memory.get();
         for (Slot slot : empty) {
@@ -873,7 +930,11 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     write.lock();
     try {
       Segment segment = slot.segment;
-      if (segment == null || slot.dropped) {
+      if (slot.dropped) {
+        return;
+      }
+      if (segment == null) {
+        setIndex(slot, null);
         return;
       }
       boolean write1 = slot.version != SegmentFile.VERSION;
@@ -881,7 +942,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         write1 |= victim.dirty;
       }
       if (write1 && !victims.isEmpty()) {
-        writeSlot(slot);
+        writeSlot(slot, false);
       }
       for (Stream victim : victims) {
         if (segment.streams.get(victim.id) == victim) {
@@ -890,10 +951,11 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
           evictions.incrementAndGet();
         }
       }
-      if (segment.streams.size() == 0 && !slot.dirty) {
+      if (segment.streams.size() == 0) {
         account(slot, -slot.memory.get());
         slot.segment = null;
         closeChannel(slot);
+        setIndex(slot, null);
       }
     } catch (IOException e) {
       throw new DepotException("cannot write " + fileOf(slot) + ": " + e, e);
@@ -903,11 +965,13 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   }
 
   /**
-   * Writes a resident segment's file (version 2): its changed streams encoded, the others copied
-   * from the old file; or every stream when there is no version 2 file yet (then all are resident).
-   * The caller holds the slot's write lock.
+   * Writes a resident segment (version 2): its changed streams encoded, the others copied from its
+   * current image; or every stream when it has no version 2 image yet (then all are resident).
+   * Durable: to its {@code .tks} file, fsynced (the caller fsyncs the directory); else appended to
+   * the spill log, not fsynced (the caller holds {@link #evictionLock}). The caller holds the
+   * slot's write lock.
    */
-  private void writeSlot(Slot slot) throws IOException {
+  private void writeSlot(Slot slot, boolean durable) throws IOException {
     Segment segment = slot.segment;
     boolean whole = slot.version != SegmentFile.VERSION;
     List<Stream> resident = segment.streams.values();
@@ -918,23 +982,106 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       }
     }
     encode.sort((a, b) -> Long.compare(a.id, b.id));
-    SegmentFile.Written written =
-        SegmentFile.write(
-            fileOf(slot),
-            slot.startMicros,
-            interval,
-            encode,
-            whole ? null : channelOf(slot),
-            whole ? null : slot.index);
+    Path oldFile = whole ? null : fileOf(slot);
+    FileChannel old = whole ? null : channelOf(slot);
+    SegmentFile.Index oldIndex = whole ? null : slot.index;
+    SegmentFile.Written written;
+    if (durable) {
+      written =
+          SegmentFile.write(
+              durableFileOf(slot), slot.startMicros, interval, encode, oldFile, old, oldIndex);
+    } else {
+      if (spill == null) {
+        spill =
+            FileChannel.open(
+                spillPath,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        spillEnd = spill.size();
+      }
+      long base = spillEnd;
+      try {
+        written =
+            SegmentFile.writeImage(
+                spill, base, slot.startMicros, interval, encode, oldFile, old, oldIndex);
+      } finally {
+        spillEnd = Math.max(spillEnd, spill.position());
+      }
+      slot.spillBase = base;
+      slot.spillSize = written.size();
+      spillEnd = Math.max(spillEnd, base + written.size());
+    }
     for (Stream stream : resident) {
       stream.dirty = false;
     }
     closeChannel(slot); // it reads the replaced file
+    slot.unsynced = !durable;
     setIndex(slot, written.index());
     slot.version = SegmentFile.VERSION;
     slot.diskBytes = written.size();
     slot.onDisk = true;
+    if (durable) {
+      slot.dirty = false;
+    }
+  }
+
+  /**
+   * Makes the spilled image of a segment that is not resident durable: copied to its {@code .tks}
+   * file beside it, fsynced, renamed. The caller holds the slot's write lock.
+   */
+  private void promote(Slot slot) throws IOException {
+    Path file = durableFileOf(slot);
+    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (FileChannel out =
+        FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      long done = 0;
+      while (done < slot.spillSize) {
+        long n = spill.transferTo(slot.spillBase + done, slot.spillSize - done, out);
+        if (n <= 0) {
+          throw new IOException(spillPath + " ends before the image of " + file);
+        }
+        done += n;
+      }
+      out.force(true);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    closeChannel(slot);
+    if (slot.index != null) {
+      setIndex(slot, slot.index.at(0)); // the same image, now at the start of its own file
+    }
+    slot.unsynced = false;
     slot.dirty = false;
+  }
+
+  /** Empties the spill log once no segment's content is only there. */
+  private void emptySpill() throws IOException {
+    evictionLock.lock();
+    try {
+      if (spill == null || spillEnd == 0) {
+        return;
+      }
+      for (Slot slot : slots.values()) {
+        if (slot.unsynced && !slot.dropped) {
+          return; // spilled while the checkpoint ran: the next one empties it
+        }
+      }
+      spill.truncate(0);
+      spillEnd = 0;
+    } finally {
+      evictionLock.unlock();
+    }
   }
 
   // ---- durability and expiry ----
@@ -950,8 +1097,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         Lock write = slot.lock.writeLock();
         write.lock();
         try {
-          if (slot.segment != null && slot.dirty && !slot.dropped) {
-            writeSlot(slot);
+          if (slot.dirty && !slot.dropped) {
+            if (slot.segment != null) {
+              writeSlot(slot, true);
+            } else if (slot.unsynced) {
+              promote(slot);
+            }
           }
         } catch (IOException e) {
           throw new DepotException("cannot checkpoint " + fileOf(slot) + ": " + e, e);
@@ -961,6 +1112,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       }
       try {
         FileSync.directory(dir);
+        emptySpill();
       } catch (IOException e) {
         throw new DepotException("cannot checkpoint " + dir + ": " + e, e);
       }
@@ -1002,7 +1154,8 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         closeChannel(slot);
         setIndex(slot, null);
         keys.addAndGet(-slot.keys.get());
-        Files.deleteIfExists(fileOf(slot));
+        slot.unsynced = false; // its image in the spill log is garbage now
+        Files.deleteIfExists(durableFileOf(slot));
         dropped++;
       } catch (IOException e) {
         throw new DepotException("cannot delete " + fileOf(slot) + ": " + e, e);
@@ -1083,11 +1236,28 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         for (Slot slot : slots.values()) {
           closeChannel(slot);
         }
+        closeSpill();
         closeQuietly(directoryLock);
         if (temporary) {
           deleteTree(dir);
         }
       }
+    }
+  }
+
+  private void closeSpill() {
+    FileChannel channel = spill;
+    if (channel == null) {
+      return;
+    }
+    spill = null;
+    try {
+      channel.close();
+      if (spillEnd == 0) {
+        Files.deleteIfExists(spillPath);
+      }
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot close " + spillPath, e);
     }
   }
 
