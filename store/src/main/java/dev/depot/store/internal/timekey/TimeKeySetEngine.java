@@ -388,34 +388,43 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     long[] groupMicros = ctx.groupMicros;
     boolean[] groupNew = ctx.groupNew;
     Stream[] streams = ctx.groupStream;
+    int retries = 0;
     while (true) {
       Slot slot = slotFor(start);
       Lock read = slot.lock.readLock();
       read.lock();
+      boolean makeRoom = false;
       try {
         Segment segment = slot.segment;
         if (segment != null && !slot.dropped) {
           ctx.memoryDelta = 0;
           try {
-            for (int g = from; g < to; g++) {
+            for (int g = from; g < to && !makeRoom; g++) {
               streams[g] = streamOf(slot, segment, ctx.groupId[g], ctx);
+              // Streams read back may fill memory with this segment, which cannot be evicted
+              // from under this lock: let go, make room, read again (nothing is inserted yet).
+              makeRoom = retries < 2 && memory.get() > evictAt;
             }
-            int added = 0;
-            for (int g = from; g < to; g++) {
-              int first = ctx.groupStart[g];
-              Stream stream = streams[g];
-              synchronized (stream) {
-                added +=
-                    stream.insert(groupMicros, first, first + ctx.groupCount[g], groupNew, ctx);
+            if (makeRoom) {
+              retries++;
+            } else {
+              int added = 0;
+              for (int g = from; g < to; g++) {
+                int first = ctx.groupStart[g];
+                Stream stream = streams[g];
+                synchronized (stream) {
+                  added +=
+                      stream.insert(groupMicros, first, first + ctx.groupCount[g], groupNew, ctx);
+                }
               }
-            }
-            if (added > 0) {
-              if (!slot.dirty) {
-                slot.dirty = true;
+              if (added > 0) {
+                if (!slot.dirty) {
+                  slot.dirty = true;
+                }
+                slot.keys.addAndGet(added);
               }
-              slot.keys.addAndGet(added);
+              return added;
             }
-            return added;
           } finally {
             java.util.Arrays.fill(streams, from, to, null);
             account(slot, ctx.memoryDelta);
@@ -423,6 +432,10 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         }
       } finally {
         read.unlock();
+      }
+      if (makeRoom) {
+        evict(evictTo, null);
+        continue;
       }
       if (slot.dropped) {
         if (start < droppedBelow.get()) {
@@ -443,6 +456,9 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
   private Stream streamOf(Slot slot, Segment segment, long id, InsertContext ctx) {
     Stream stream = segment.streams.get(id);
     if (stream == null) {
+      if (slot.version == SegmentFile.VERSION && memory.get() > evictAt) {
+        makeRoomBeside(slot);
+      }
       stream = segment.streams.computeIfAbsent(id, key -> readOrCreate(slot, key, ctx));
     }
     stream.lastUsed = ctx.now;
@@ -464,7 +480,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
                   entry,
                   slot.startMicros,
                   SegmentTime.lastOf(slot.startMicros, interval));
-          ctx.memoryDelta += stream.memoryBytes();
+          account(slot, stream.memoryBytes()); // now: the next read checks memory
           loads.incrementAndGet();
           return stream;
         }
@@ -474,6 +490,21 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     }
     ctx.memoryDelta += Stream.OVERHEAD_BYTES + 8;
     return new Stream(id);
+  }
+
+  /**
+   * Evicts from segments other than {@code slot}, whose read lock the caller holds, before a stream
+   * is read into it, so that a batch reading many streams stays within the limit. Skipped when
+   * another thread is evicting: waiting for it could deadlock on the lock held here.
+   */
+  private void makeRoomBeside(Slot slot) {
+    if (evictionLock.tryLock()) {
+      try {
+        evict(evictTo, slot);
+      } finally {
+        evictionLock.unlock();
+      }
+    }
   }
 
   /** The open version 2 file of a slot; the caller holds the slot's lock. */
