@@ -310,7 +310,8 @@ final class SegmentFile {
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
       written =
-          writeImage(channel, 0, startMicros, intervalMicros, streams, oldFile, old, oldIndex);
+          writeImage(
+              channel, 0, false, startMicros, intervalMicros, streams, oldFile, old, oldIndex);
       channel.force(true);
     } catch (IOException | RuntimeException e) {
       try {
@@ -326,13 +327,15 @@ final class SegmentFile {
 
   /**
    * Writes the image of a version 2 file (what a file holds, offsets from its start) into {@code
-   * channel} from {@code base} on, not fsynced. {@code streams}, sorted by id, are encoded; every
-   * other stream of the old image ({@code old} and {@code oldIndex}, or both null) is copied byte
-   * for byte. The caller keeps inserts out of the segment meanwhile.
+   * channel} from {@code base} on, not fsynced; {@code buffered}, built in memory first and written
+   * with one call, else streamed. {@code streams}, sorted by id, are encoded; every other stream of
+   * the old image ({@code old} and {@code oldIndex}, or both null) is copied byte for byte. The
+   * caller keeps inserts out of the segment meanwhile.
    */
   static Written writeImage(
       FileChannel channel,
       long base,
+      boolean buffered,
       long startMicros,
       long intervalMicros,
       List<Stream> streams,
@@ -344,7 +347,7 @@ final class SegmentFile {
     ByteBuffer oldEntries =
         ByteBuffer.wrap(oldCount == 0 ? new byte[0] : readIndexPages(oldFile, old, oldIndex));
     ByteBuffer index = ByteBuffer.allocate((streams.size() + oldCount) * ENTRY_BYTES);
-    ChunkWriter out = new ChunkWriter(channel, base);
+    ChunkWriter out = new ChunkWriter(buffered ? null : channel, base);
     long keys = 0;
     long newest = Long.MIN_VALUE;
     int blocks = 0;
@@ -352,22 +355,30 @@ final class SegmentFile {
     int j = 0;
     while (i < streams.size() || j < oldCount) {
       Stream next = i < streams.size() ? streams.get(i) : null;
-      Entry copied = j < oldCount ? Entry.at(oldEntries, j * ENTRY_BYTES) : null;
-      Entry entry;
-      if (copied == null || (next != null && next.id <= copied.id())) {
-        if (copied != null && next.id == copied.id()) {
+      int at = j * ENTRY_BYTES;
+      boolean copy = j < oldCount;
+      if (!copy || (next != null && next.id <= oldEntries.getLong(at))) {
+        if (copy && next.id == oldEntries.getLong(at)) {
           j++; // replaced
         }
-        entry = out.encode(next);
+        Entry entry = out.encode(next);
+        entry.put(index);
+        keys += entry.keys();
+        newest = Math.max(newest, entry.last());
+        blocks += entry.blocks();
         i++;
       } else {
-        entry = out.copy(old, oldIndex.base, copied, oldFile);
+        // An unchanged stream: its entry as it was, but for where its chunk now lies.
+        int stored = oldEntries.getInt(at + 16);
+        int to = index.position();
+        index.put(oldEntries.array(), at, ENTRY_BYTES);
+        index.putLong(
+            to + 8, out.copy(old, oldIndex.base, oldEntries.getLong(at + 8), stored, oldFile));
+        keys += oldEntries.getLong(at + 24);
+        newest = Math.max(newest, oldEntries.getLong(at + 40));
+        blocks += oldEntries.getInt(at + 48);
         j++;
       }
-      entry.put(index);
-      keys += entry.keys();
-      newest = Math.max(newest, entry.last());
-      blocks += entry.blocks();
     }
     out.finish();
     long indexOffset = out.position;
@@ -377,8 +388,13 @@ final class SegmentFile {
     byte[] table = sparse.table();
     CRC32C crc = new CRC32C();
     crc.update(table);
-    writeFully(channel, ByteBuffer.wrap(indexBytes), base + indexOffset);
-    writeFully(channel, ByteBuffer.wrap(table), base + indexOffset + indexBytes.length);
+    if (buffered) {
+      out.ensure(indexBytes.length + table.length);
+      out.heap.put(indexBytes).put(table);
+    } else {
+      writeFully(channel, ByteBuffer.wrap(indexBytes), base + indexOffset);
+      writeFully(channel, ByteBuffer.wrap(table), base + indexOffset + indexBytes.length);
+    }
     ByteBuffer header = ByteBuffer.allocate(HEADER_V2_BYTES);
     header.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0);
     header.putLong(startMicros).putLong(intervalMicros).putLong(keys).putLong(newest);
@@ -387,7 +403,13 @@ final class SegmentFile {
     headerCrc.update(header.array(), 0, HEADER_V2_BYTES - 4);
     header.putInt((int) headerCrc.getValue());
     header.flip();
-    writeFully(channel, header, base);
+    if (buffered) {
+      ByteBuffer image = out.heap.flip();
+      image.put(0, header.array());
+      writeFully(channel, image, base);
+    } else {
+      writeFully(channel, header, base);
+    }
     return new Written(indexOffset + indexBytes.length + table.length, keys, newest, sparse);
   }
 
@@ -401,9 +423,9 @@ final class SegmentFile {
   /** Writes chunks one after another from the end of the header, buffered. */
   private static final class ChunkWriter {
     final FileChannel channel;
-    final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+    final ByteBuffer buffer;
     long position = HEADER_V2_BYTES;
-    ByteBuffer raw = ByteBuffer.allocate(1 << 12);
+    ByteBuffer raw = ByteBuffer.allocate(256);
     ZstdCompressCtx zstd;
     long copyFrom = -1;
     long copyEnd = -1;
@@ -411,12 +433,38 @@ final class SegmentFile {
     Path oldPath;
 
     final long base;
-    final ByteBuffer copyBuffer = ByteBuffer.allocate(1 << 16);
+    final ByteBuffer copyBuffer;
+
+    /** With no channel, the whole image is built here, to be written with one call. */
+    ByteBuffer heap;
 
     ChunkWriter(FileChannel channel, long base) throws IOException {
       this.channel = channel;
       this.base = base;
-      channel.position(base + HEADER_V2_BYTES);
+      if (channel == null) {
+        heap = ByteBuffer.allocate(1 << 10);
+        heap.position(HEADER_V2_BYTES);
+        buffer = null;
+        copyBuffer = null;
+      } else {
+        buffer = ByteBuffer.allocate(1 << 16);
+        copyBuffer = ByteBuffer.allocate(1 << 16);
+        channel.position(base + HEADER_V2_BYTES);
+      }
+    }
+
+    /** Room for {@code n} more bytes in the heap image. */
+    void ensure(long n) {
+      if (heap.remaining() < n) {
+        long size = Math.max(heap.position() + n, 2L * heap.capacity());
+        if (size > Integer.MAX_VALUE - 16) {
+          throw new IllegalStateException("segment image of " + size + " bytes");
+        }
+        ByteBuffer bigger = ByteBuffer.allocate((int) size);
+        heap.flip();
+        bigger.put(heap);
+        heap = bigger;
+      }
     }
 
     Entry encode(Stream stream) throws IOException {
@@ -472,6 +520,12 @@ final class SegmentFile {
     }
 
     private void put(byte[] bytes, int length) throws IOException {
+      if (heap != null) {
+        ensure(length);
+        heap.put(bytes, 0, length);
+        position += length;
+        return;
+      }
       if (length > buffer.remaining()) {
         flushBuffer();
       }
@@ -484,27 +538,23 @@ final class SegmentFile {
       position += length;
     }
 
-    /** Copies an unchanged chunk; neighbouring chunks of the old file go in one transfer. */
-    Entry copy(FileChannel old, long oldBase, Entry entry, Path file) throws IOException {
-      if (copyEnd != oldBase + entry.offset()) {
+    /**
+     * Copies an unchanged chunk; neighbouring chunks of the old image go in one read. Returns the
+     * chunk's offset in the new image.
+     */
+    long copy(FileChannel old, long oldBase, long offset, int length, Path file)
+        throws IOException {
+      if (offset < HEADER_V2_BYTES || length < 1) {
+        throw new DepotCorruptionException(file, oldBase, "impossible chunk at " + offset);
+      }
+      if (copyEnd != oldBase + offset) {
         flushCopy();
-        copyFrom = oldBase + entry.offset();
+        copyFrom = oldBase + offset;
         copyEnd = copyFrom;
       }
-      copyEnd += entry.storedLength();
-      Entry moved =
-          new Entry(
-              entry.id(),
-              position,
-              entry.storedLength(),
-              entry.rawLength(),
-              entry.keys(),
-              entry.first(),
-              entry.last(),
-              entry.blocks(),
-              entry.crc(),
-              entry.flags());
-      position += entry.storedLength();
+      copyEnd += length;
+      long moved = position;
+      position += length;
       this.oldFile = old;
       this.oldPath = file;
       return moved;
@@ -519,6 +569,19 @@ final class SegmentFile {
       long left = copyEnd - copyFrom;
       copyFrom = -1;
       copyEnd = -1;
+      if (heap != null) {
+        ensure(left);
+        int end = heap.position() + (int) left;
+        heap.limit(end);
+        while (heap.hasRemaining()) {
+          if (oldFile.read(heap, from + left - heap.remaining()) <= 0) {
+            throw new DepotCorruptionException(
+                oldPath, from, "file ends inside a chunk its index points to");
+          }
+        }
+        heap.limit(heap.capacity());
+        return;
+      }
       // Through the heap: the old image may be in the channel written to (the spill log).
       while (left > 0) {
         copyBuffer.clear().limit((int) Math.min(left, copyBuffer.capacity()));
@@ -537,6 +600,9 @@ final class SegmentFile {
     }
 
     private void flushBuffer() throws IOException {
+      if (heap != null) {
+        return;
+      }
       buffer.flip();
       while (buffer.hasRemaining()) {
         channel.write(buffer);
@@ -550,9 +616,12 @@ final class SegmentFile {
       if (zstd != null) {
         zstd.close();
       }
-      if (channel.position() != base + position) {
+      if (heap != null ? heap.position() != position : channel.position() != base + position) {
         throw new IllegalStateException(
-            "wrote to " + channel.position() + ", not " + (base + position));
+            "wrote to "
+                + (heap != null ? heap.position() : channel.position())
+                + ", not "
+                + (base + position));
       }
     }
   }
@@ -634,14 +703,7 @@ final class SegmentFile {
       crc.update(bytes, from, to - from);
       checkPage(file, index, p, (int) crc.getValue());
     }
-    ByteBuffer view = ByteBuffer.wrap(bytes);
-    long previous = 0;
-    for (int k = 0; k < index.entries; k++) {
-      int page0 = k - k % PAGE_ENTRIES;
-      ByteBuffer page = view.duplicate().position(page0 * ENTRY_BYTES).slice();
-      previous = checked(file, index, page, page0, k - page0, previous).id();
-    }
-    return bytes;
+    return bytes; // under the page checksums; the entries are checked when a chunk is read
   }
 
   private static void checkPage(Path file, Index index, int page, int actual) {

@@ -1035,7 +1035,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       try {
         written =
             SegmentFile.writeImage(
-                spill, base, slot.startMicros, interval, encode, oldFile, old, oldIndex);
+                spill, base, true, slot.startMicros, interval, encode, oldFile, old, oldIndex);
       } finally {
         spillEnd = Math.max(spillEnd, spill.position());
       }
