@@ -743,11 +743,11 @@ class TimeKeyStreamSetTest {
     }
     Path first = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
     Path second = dir.resolve(String.format("%019d.tks", Workload.EPOCH + 10 * SECOND));
-    // a damaged body is found when the segment is loaded
+    // a damaged chunk (the stream's keys, right after the 64-byte header) is found when read
     try (RandomAccessFile f = new RandomAccessFile(first.toFile(), "rw")) {
-      f.seek(f.length() - 3);
+      f.seek(64 + 40);
       int b = f.read();
-      f.seek(f.length() - 3);
+      f.seek(64 + 40);
       f.write(b ^ 0x40);
     }
     try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
@@ -765,6 +765,21 @@ class TimeKeyStreamSetTest {
         .isInstanceOf(DepotCorruptionException.class)
         .hasMessageContaining(second.toAbsolutePath().toString())
         .hasMessageContaining("segment header checksum mismatch");
+  }
+
+  @Test
+  void aDamagedPageTableIsRefusedOnOpenNamingTheFile() throws Exception {
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
+      set.insert(run(1, 1, Workload.EPOCH, 1000, 5000));
+    }
+    Path file = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 3] ^= 0x10; // the page table ends the file
+    Files.write(file, bytes);
+    assertThatThrownBy(() -> open(Duration.ofSeconds(10), MemoryLimit.LOW, null))
+        .isInstanceOf(DepotCorruptionException.class)
+        .hasMessageContaining(file.toAbsolutePath().toString())
+        .hasMessageContaining("page table checksum mismatch");
   }
 
   @Test

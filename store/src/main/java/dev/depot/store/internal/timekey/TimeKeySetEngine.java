@@ -147,7 +147,10 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     return stored;
   }
 
-  /** Registers every segment file by its header; segments load when first used. */
+  /**
+   * Registers every segment file by its header (and the page table of a version 2 file); streams
+   * are read when first used.
+   */
   private void readDirectory() throws IOException {
     // Temporary files, and the spill log: what eviction wrote after the last checkpoint.
     try (DirectoryStream<Path> temps =
@@ -169,6 +172,12 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
               file, 0, "file name is not at a boundary of " + interval + " us segments");
         }
         SegmentFile.Header header = SegmentFile.readHeader(file);
+        if (header.version() == SegmentFile.VERSION) {
+          // the page table too (a few bytes): a file damaged there is refused now, not mid-batch
+          try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            SegmentFile.readIndex(file, channel, 0, channel.size(), start, interval);
+          }
+        }
         Slot slot = new Slot(start);
         slot.onDisk = true;
         slot.version = header.version();
