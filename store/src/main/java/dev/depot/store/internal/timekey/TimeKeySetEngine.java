@@ -915,17 +915,16 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
         long need = memory.get() - target;
         long freed = 0;
         java.util.Map<Integer, List<Stream>> victims = new java.util.LinkedHashMap<>();
-        // Unchanged streams first (dropping them writes nothing), then changed ones, each in
-        // least-recently-used order; a changed one makes its segment's image be written.
-        for (int pass = 0; pass < 2; pass++) {
-          for (int k = 0; k < n && freed < need; k++) {
-            Stream stream = candidates.get(order[k]);
-            if (stream.dirty == (pass == 0)) {
-              continue;
-            }
+        // Unchanged streams first, least recently used first: dropping them writes nothing.
+        for (int k = 0; k < n && freed < need; k++) {
+          Stream stream = candidates.get(order[k]);
+          if (!stream.dirty) {
             freed += stream.memoryBytes();
             victims.computeIfAbsent(owners.get(order[k]), x -> new ArrayList<>()).add(stream);
           }
+        }
+        if (freed < need) {
+          freed += chooseChanged(all, candidates, owners, order, need - freed, victims);
         }
         long before = memory.get();
         for (Slot slot : empty) {
@@ -941,6 +940,46 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     } finally {
       evictionLock.unlock();
     }
+  }
+
+  /**
+   * Chooses changed streams to evict: writing a segment's image costs about its size whatever share
+   * of it changed, so the segments that free the most memory per byte written go first, each with
+   * all its changed streams. Returns the bytes they take.
+   */
+  private static long chooseChanged(
+      List<Slot> all,
+      List<Stream> candidates,
+      IntArray owners,
+      int[] order,
+      long need,
+      java.util.Map<Integer, List<Stream>> victims) {
+    java.util.Map<Integer, long[]> changed = new java.util.HashMap<>(); // slot -> bytes
+    for (int k = 0; k < candidates.size(); k++) {
+      Stream stream = candidates.get(order[k]);
+      if (stream.dirty) {
+        changed.computeIfAbsent(owners.get(order[k]), x -> new long[1])[0] += stream.memoryBytes();
+      }
+    }
+    List<Integer> slotsByGain = new ArrayList<>(changed.keySet());
+    slotsByGain.sort(
+        (a, b) -> {
+          double ga = changed.get(a)[0] / (double) (all.get(a).diskBytes + changed.get(a)[0]);
+          double gb = changed.get(b)[0] / (double) (all.get(b).diskBytes + changed.get(b)[0]);
+          return Double.compare(gb, ga);
+        });
+    long freed = 0;
+    for (int i = 0; i < slotsByGain.size() && freed < need; i++) {
+      int owner = slotsByGain.get(i);
+      for (int k = 0; k < candidates.size(); k++) {
+        Stream stream = candidates.get(order[k]);
+        if (stream.dirty && owners.get(order[k]) == owner) {
+          freed += stream.memoryBytes();
+          victims.computeIfAbsent(owner, x -> new ArrayList<>()).add(stream);
+        }
+      }
+    }
+    return freed;
   }
 
   /** A growable list of ints. */
