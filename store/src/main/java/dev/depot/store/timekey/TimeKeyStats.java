@@ -5,7 +5,8 @@ package dev.depot.store.timekey;
  *
  * @param keys keys in the set (resident or on disk)
  * @param segmentsInMemory segments resident in memory, whole or in part (some device streams)
- * @param segmentsOnDisk segments with a file on disk (a resident segment may have one too)
+ * @param segmentsOnDisk segments with an image on disk: a file, or for segments evicted since the
+ *     last checkpoint their image in the spill log (a resident segment may have one too)
  * @param bytesInMemory memory the resident segments take, as the memory limit counts it
  * @param bytesOnDisk size of the segments' current images: their files, or for segments evicted
  *     since the last checkpoint their images in the spill log
