@@ -56,7 +56,8 @@ import org.rocksdb.WriteOptions;
  * threads taking alternate batches, so both work on the same devices at the same time; the HashSet
  * on the first 5 M of the same keys); and {@code pressure}, 2,500 devices at 1-250 Hz with jitter,
  * 1-second segments, a backfill batch from a device that was offline after every 10th batch, and a
- * memory limit of 128 KiB, below the size of one segment (500 k keys, 200 k with {@code --quick}).
+ * memory limit of 128 KiB, below the size of one segment (500 k keys, 200 k with {@code --quick};
+ * one warm-up run first).
  *
  * <p>Timed (seed workload): the insert calls and the workload's generation of each batch (a few ns
  * per key, paid by every contender). Disk bytes per key: the set's segment files after a
@@ -237,6 +238,8 @@ public final class TimeKeyBench {
   private void runPressure() throws Exception {
     GatewayWorkload workload = GatewayWorkload.pressure(46, quick ? 200_000 : 500_000);
     progress.printf("pressure workload: %s%n", workload);
+    // warm-up, as the other parts have: the eviction and read-back paths are the JIT's to see
+    runBatches("warmup.pressure", workload, 1, Duration.ofSeconds(1), 128 << 10, false);
     double[] rates = new double[ITERATIONS];
     for (int i = 0; i < ITERATIONS; i++) {
       rates[i] =

@@ -28,17 +28,19 @@ import java.util.Objects;
  * Keys are grouped into segments by time ({@link Builder#segmentInterval(Duration)}); within a
  * segment, by id (user and device) into sorted runs of timestamps, delta-of-delta encoded: a
  * regular stream costs about one bit per key in memory. A batch that continues a device's stream is
- * appended with one comparison per key; a re-sent batch is found as an overlap. When the resident
- * segments take more than the memory limit, the least recently used are compressed with zstd,
- * written to disk and dropped from memory; a batch that touches one loads it back.
+ * appended with one comparison per key; a re-sent batch is found as an overlap. Memory is kept by
+ * device stream (one id's keys in one segment): when the resident streams take more than the memory
+ * limit, the least recently used are dropped from memory (written to disk first when they changed);
+ * a batch that touches one reads that stream alone back from its segment's file, so a segment may
+ * be larger than the limit.
  *
  * <h2>Durability</h2>
  *
- * Inserts live in memory until {@link #checkpoint()} (or {@link #close()}) writes every changed
- * segment (each file written beside, fsynced, renamed over the old one; then the directory is
- * fsynced). After a crash, reopening gives every key inserted before the last checkpoint returned,
- * possibly some inserted after it (segments written out by eviction), and never a key that was not
- * inserted.
+ * Inserts live in memory, or in a spill log that eviction appends to without fsync, until {@link
+ * #checkpoint()} (or {@link #close()}) writes every changed segment (each file written beside,
+ * fsynced, renamed over the old one; then the directory is fsynced). After a crash, reopening gives
+ * every key inserted before the last checkpoint returned, possibly some inserted after it (in
+ * segments an interrupted checkpoint had written), and never a key that was not inserted.
  *
  * <h2>Retention</h2>
  *

@@ -9,10 +9,13 @@ import java.util.List;
  * Child process of {@link TimeKeyCrashIT}: inserts batch after batch into a set with a small memory
  * limit (so that segments are evicted between checkpoints), prints {@code inserted <b>} after batch
  * {@code b} returns and {@code checkpoint <b>} after a checkpoint that followed batch {@code b}
- * returns, until it is killed.
+ * returns, until it is killed. Arguments: directory, checkpoint every n batches, devices (20: a
+ * segment fits the limit; 400: a segment is larger than the limit, so its devices' streams are
+ * evicted and read back one by one).
  */
 public final class CrashInserterMain {
   static final int DEVICES = 20;
+  static final int MANY_DEVICES = 400;
   static final int KEYS = 200;
 
   private CrashInserterMain() {}
@@ -21,11 +24,16 @@ public final class CrashInserterMain {
    * Batch {@code b}: the next 200 keys of device {@code b % 20} at 10 Hz; every 7th re-sends b-5.
    */
   static List<TimeKey> batch(int b) {
+    return batch(b, DEVICES);
+  }
+
+  /** Batch {@code b} of a fleet of {@code devices}. */
+  static List<TimeKey> batch(int b, int devices) {
     if (b % 7 == 6 && b >= 5) {
-      return batch(b - 5);
+      return batch(b - 5, devices);
     }
-    int device = b % DEVICES;
-    int round = b / DEVICES;
+    int device = b % devices;
+    int round = b / devices;
     List<TimeKey> keys = new ArrayList<>(KEYS);
     long start = Workload.EPOCH + (long) round * KEYS * 100_000;
     for (int i = 0; i < KEYS; i++) {
@@ -37,6 +45,7 @@ public final class CrashInserterMain {
   public static void main(String[] args) {
     Path dir = Path.of(args[0]);
     int checkpointEvery = Integer.parseInt(args[1]);
+    int devices = args.length > 2 ? Integer.parseInt(args[2]) : DEVICES;
     try (TimeKeyStreamSet set =
         TimeKeyStreamSet.builder()
             .directory(dir)
@@ -44,7 +53,7 @@ public final class CrashInserterMain {
             .memoryLimit(64 << 10)
             .build()) {
       for (int b = 0; ; b++) {
-        set.insert(batch(b));
+        set.insert(batch(b, devices));
         System.out.println("inserted " + b);
         if (b % checkpointEvery == checkpointEvery - 1) {
           set.checkpoint();

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kills an inserting process with SIGKILL between (and during) checkpoints, many times: after
  * reopen the set holds every key of every batch before the last reported checkpoint, and every key
- * it holds is one the process inserted.
+ * it holds is one the process inserted. Odd rounds use so many devices that one segment is larger
+ * than the memory limit: streams are spilled and read back one by one between checkpoints, and
+ * checkpoints write segments that are partly on disk.
  */
 class TimeKeyCrashIT {
   @TempDir Path root;
@@ -28,18 +30,19 @@ class TimeKeyCrashIT {
     Random random = new Random(99);
     for (int round = 0; round < 12; round++) {
       Path dir = root.resolve("round" + round);
-      int checkpointEvery = 1 + random.nextInt(30);
+      int devices = round % 2 == 0 ? CrashInserterMain.DEVICES : CrashInserterMain.MANY_DEVICES;
+      int checkpointEvery = 1 + random.nextInt(30) * (devices / CrashInserterMain.DEVICES);
       int killAfterCheckpoints = 1 + random.nextInt(6);
       int[] progress = new int[2]; // last inserted, last checkpointed
       assertTimeoutPreemptively(
           Duration.ofMinutes(2),
-          () -> runAndKill(dir, checkpointEvery, killAfterCheckpoints, progress));
+          () -> runAndKill(dir, checkpointEvery, killAfterCheckpoints, devices, progress));
       int lastInserted = progress[0];
       int lastCheckpoint = progress[1];
       try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
         Set<TimeKey> checkpointed = new HashSet<>();
         for (int b = 0; b <= lastCheckpoint; b++) {
-          checkpointed.addAll(CrashInserterMain.batch(b));
+          checkpointed.addAll(CrashInserterMain.batch(b, devices));
         }
         for (TimeKey key : checkpointed) {
           assertThat(set.contains(key)).as("round %d: checkpointed %s", round, key).isTrue();
@@ -47,7 +50,7 @@ class TimeKeyCrashIT {
         // Everything held is accounted for by batches the process had started to insert.
         Set<TimeKey> possible = new HashSet<>();
         for (int b = 0; b <= lastInserted + 1; b++) {
-          possible.addAll(CrashInserterMain.batch(b));
+          possible.addAll(CrashInserterMain.batch(b, devices));
         }
         long held = possible.stream().filter(set::contains).count();
         assertThat(set.stats().keys()).as("round %d", round).isEqualTo(held);
@@ -58,9 +61,14 @@ class TimeKeyCrashIT {
   }
 
   private static void runAndKill(
-      Path dir, int checkpointEvery, int killAfterCheckpoints, int[] progress) throws Exception {
+      Path dir, int checkpointEvery, int killAfterCheckpoints, int devices, int[] progress)
+      throws Exception {
     Process child =
-        ChildJvm.start(CrashInserterMain.class, dir.toString(), Integer.toString(checkpointEvery));
+        ChildJvm.start(
+            CrashInserterMain.class,
+            dir.toString(),
+            Integer.toString(checkpointEvery),
+            Integer.toString(devices));
     progress[1] = -1;
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {

@@ -329,6 +329,170 @@ class TimeKeyStreamSetTest {
     }
   }
 
+  /**
+   * Online devices (gateway and device batches, jittered, re-sent and late) and offline devices
+   * that upload old readings from time to time, with a memory limit below one segment: every answer
+   * matches a HashSet through evictions, checkpoints of partly resident segments and reopens, and
+   * memory never goes more than 10 % over the limit.
+   */
+  @Test
+  void aMemoryLimitBelowOneSegmentKeepsEveryAnswerExactThroughBackfillsCheckpointsAndReopen() {
+    long limit = 64 << 10;
+    Duration interval = Duration.ofSeconds(30);
+    Oracle oracle = new Oracle(30 * SECOND, -1);
+    int online = 200;
+    int offline = 60;
+    // 100 Hz, +-2 ms: about 2 bytes a key, so a segment of the online devices is several times
+    // the limit
+    Gateways gateways = new Gateways(31, online, 10_000, 2_000, Workload.EPOCH);
+    Random random = new Random(32);
+    long evictions = 0;
+    long loads = 0;
+    int backfills = 0;
+    TimeKeyStreamSet set = open(interval, limit, null);
+    try {
+      for (int step = 0; step < 2500; step++) {
+        List<TimeKey> batch;
+        if (step % 8 == 7) {
+          // an offline device uploads readings from anywhere in the past so far
+          int device = online + random.nextInt(offline);
+          long newestTick =
+              oracle.newest == Long.MIN_VALUE ? 1 : (oracle.newest - Workload.EPOCH) / 10_000;
+          long from = random.nextInt((int) Math.max(1, newestTick));
+          batch = new ArrayList<>();
+          for (int i = 0, n = 20 + random.nextInt(400); i < n; i++) {
+            batch.add(gateways.reading(device, from + i));
+          }
+          backfills++;
+        } else {
+          batch = gateways.next();
+        }
+
+        assertThat(set.insert(batch)).as("batch %d", step).containsExactly(oracle.insert(batch));
+        if (step % 300 == 299) {
+          set.checkpoint();
+        }
+        if (step % 800 == 799) {
+          TimeKeyStats stats = set.stats();
+          evictions += stats.evictions();
+          loads += stats.loads();
+          assertThat(stats.keys()).isEqualTo(oracle.keys.size());
+          assertThat(stats.peakBytesInMemory()).isLessThanOrEqualTo(limit * 11 / 10);
+          set.close();
+          set = open(interval, limit, null);
+        }
+      }
+      for (List<TimeKey> late : gateways.drainHeldBack()) {
+        assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+      }
+      TimeKeyStats stats = set.stats();
+      evictions += stats.evictions();
+      loads += stats.loads();
+      assertThat(stats.keys()).isEqualTo(oracle.keys.size());
+      assertThat(stats.peakBytesInMemory()).isLessThanOrEqualTo(limit * 11 / 10);
+      List<TimeKey> all = new ArrayList<>(oracle.keys);
+      for (int i = 0; i < 3000; i++) {
+        TimeKey key = all.get(random.nextInt(all.size()));
+        assertThat(set.contains(key)).as("%s", key).isTrue();
+        TimeKey near = TimeKey.of(key.micros() + 1 + random.nextInt(3000), key.id());
+        assertThat(set.contains(near)).as("%s", near).isEqualTo(oracle.keys.contains(near));
+      }
+      assertThat(set.stats().peakBytesInMemory()).isLessThanOrEqualTo(limit * 11 / 10);
+    } finally {
+      set.close();
+    }
+    long segments = (oracle.newest - Workload.EPOCH) / (30 * SECOND) + 1;
+    assertThat(oracle.keys.size() * 2L / segments)
+        .as("bytes of one segment, about 2 a key")
+        .isGreaterThan(2 * limit);
+    assertThat(backfills).isPositive();
+    assertThat(evictions).isGreaterThan(1000);
+    assertThat(loads).isPositive();
+  }
+
+  /**
+   * Once a segment of 200 devices is out of memory, a late batch of one of its devices reads that
+   * device's stream alone: one load, and memory grows by a few KiB, not by the segment.
+   */
+  @Test
+  void aLateBatchIntoAnEvictedSegmentReadsOnlyItsDevicesStream() {
+    long limit = 256 << 10;
+    Oracle oracle = new Oracle(10 * SECOND, -1);
+    Gateways gateways = new Gateways(41, 200, 10_000, 2_000, Workload.EPOCH);
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), limit, null)) {
+      // 200 devices x 6,000 ticks of 10 ms: six segments, each larger than the limit
+      for (int tick = 0; tick < 6000; tick += 500) {
+        for (int device = 0; device < 200; device++) {
+          List<TimeKey> batch = new ArrayList<>();
+          for (int i = 0; i < 500; i++) {
+            batch.add(gateways.reading(device, tick + i));
+          }
+          assertThat(set.insert(batch)).containsExactly(oracle.insert(batch));
+        }
+      }
+      set.checkpoint();
+      TimeKeyStats before = set.stats();
+      assertThat(before.segmentsInMemory()).isLessThan(6);
+      // device 7 re-sends 100 readings of the first segment and adds 100 it had not sent
+      List<TimeKey> late = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        late.add(gateways.reading(7, 300 + i));
+        late.add(TimeKey.of(gateways.reading(7, 300 + i).micros() + 1, 1 + 7 / 3, 7 % 3));
+      }
+      assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+      TimeKeyStats after = set.stats();
+      assertThat(after.loads() - before.loads()).isEqualTo(1);
+      assertThat(after.bytesInMemory() - before.bytesInMemory()).isLessThan(8 << 10);
+      assertThat(after.keys()).isEqualTo(oracle.keys.size());
+      assertThat(after.peakBytesInMemory()).isLessThanOrEqualTo(limit * 11 / 10);
+      for (TimeKey key : late) {
+        assertThat(set.contains(key)).isTrue();
+      }
+    }
+  }
+
+  /** A directory written with format version 1 reads back, and changed segments become v2. */
+  @Test
+  void readsVersion1SegmentFilesAndRewritesChangedOnesAsVersion2() throws Exception {
+    Path golden = Path.of("src/test/resources/timekey-v1");
+    try (Stream<Path> files = Files.list(golden)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, dir.resolve(file.getFileName()));
+      }
+    }
+    long epoch = 1_700_000_000_000_000L;
+    List<TimeKey> written = new ArrayList<>();
+    for (int d = 0; d < 6; d++) {
+      for (int i = 0; i < 2500; i++) {
+        written.add(TimeKey.of(epoch + d * 7 + i * (10_000L + d), 1 + d / 3, d % 3));
+      }
+    }
+    Path first = dir.resolve("0001700000000000000.tks");
+    Path third = dir.resolve("0001700000020000000.tks");
+    assertThat(Files.readAllBytes(first)[4]).isEqualTo((byte) 1);
+    List<TimeKey> added = run(1, 0, epoch + 5, 10_000, 100); // between device 0's keys
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), 64 << 10, null)) {
+      assertThat(set.stats().keys()).isEqualTo(15_000);
+      for (TimeKey key : written) {
+        assertThat(set.contains(key)).as("%s", key).isTrue();
+        assertThat(set.contains(TimeKey.of(key.micros() + 1, key.id()))).isFalse();
+      }
+      assertThat(set.insert(written.subList(0, 500))).containsOnly(false);
+      assertThat(set.insert(added)).containsOnly(true);
+    }
+    assertThat(Files.readAllBytes(first)[4]).as("changed: version 2").isEqualTo((byte) 2);
+    assertThat(Files.readAllBytes(third)[4]).as("unchanged: still version 1").isEqualTo((byte) 1);
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), 64 << 10, null)) {
+      assertThat(set.stats().keys()).isEqualTo(15_100);
+      for (TimeKey key : written) {
+        assertThat(set.contains(key)).isTrue();
+      }
+      for (TimeKey key : added) {
+        assertThat(set.contains(key)).isTrue();
+      }
+    }
+  }
+
   @Test
   void mutatedSegmentFilesRaiseCorruptionOrReadBackExactly() throws Exception {
     List<TimeKey> keys = new ArrayList<>();
@@ -357,7 +521,9 @@ class TimeKeyStreamSetTest {
       Files.write(file, mutated);
       try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
         for (int probe = 0; probe < 20; probe++) {
-          TimeKey key = keys.get(random.nextInt(keys.size()));
+          // every device at least once: a stream's chunk is checked when it is read
+          int device = probe < 5 ? probe : random.nextInt(5);
+          TimeKey key = keys.get(device * 3000 + random.nextInt(3000));
           assertThat(set.contains(key)).isTrue();
           assertThat(set.contains(TimeKey.of(key.micros() + 1, 99, 99))).isFalse();
         }
@@ -388,16 +554,19 @@ class TimeKeyStreamSetTest {
         }
         batches.add(batch);
       }
-      // Writing any segment file fails: its temporary name is taken by a directory.
+      // Writing fails: the spill log eviction appends to, and every temporary name a checkpoint
+      // writes a segment file under, are taken by directories.
       List<Path> blockers = new ArrayList<>();
+      blockers.add(dir.resolve("spill.tku"));
       for (int b = 0; b < 40; b++) {
-        Path blocker =
+        blockers.add(
             dir.resolve(
                 String.format(
                     "%019d.tks.tmp",
-                    Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND));
+                    Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND)));
+      }
+      for (Path blocker : blockers) {
         Files.createDirectories(blocker.resolve("in-the-way"));
-        blockers.add(blocker);
       }
       int b = 0;
       DepotException failure = null;
@@ -411,7 +580,7 @@ class TimeKeyStreamSetTest {
         oracle.insert(batches.get(b));
       }
       assertThat(failure).as("eviction could not write a segment").isNotNull();
-      assertThat(failure.getMessage()).contains(".tks");
+      assertThat(failure.getMessage()).contains(".tku");
       // the failed call inserted nothing
       assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
       for (TimeKey key : batches.get(b)) {
@@ -574,11 +743,11 @@ class TimeKeyStreamSetTest {
     }
     Path first = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
     Path second = dir.resolve(String.format("%019d.tks", Workload.EPOCH + 10 * SECOND));
-    // a damaged body is found when the segment is loaded
+    // a damaged chunk (the stream's keys, right after the 64-byte header) is found when read
     try (RandomAccessFile f = new RandomAccessFile(first.toFile(), "rw")) {
-      f.seek(f.length() - 3);
+      f.seek(64 + 40);
       int b = f.read();
-      f.seek(f.length() - 3);
+      f.seek(64 + 40);
       f.write(b ^ 0x40);
     }
     try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
@@ -596,6 +765,21 @@ class TimeKeyStreamSetTest {
         .isInstanceOf(DepotCorruptionException.class)
         .hasMessageContaining(second.toAbsolutePath().toString())
         .hasMessageContaining("segment header checksum mismatch");
+  }
+
+  @Test
+  void aDamagedPageTableIsRefusedOnOpenNamingTheFile() throws Exception {
+    try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
+      set.insert(run(1, 1, Workload.EPOCH, 1000, 5000));
+    }
+    Path file = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 3] ^= 0x10; // the page table ends the file
+    Files.write(file, bytes);
+    assertThatThrownBy(() -> open(Duration.ofSeconds(10), MemoryLimit.LOW, null))
+        .isInstanceOf(DepotCorruptionException.class)
+        .hasMessageContaining(file.toAbsolutePath().toString())
+        .hasMessageContaining("page table checksum mismatch");
   }
 
   @Test

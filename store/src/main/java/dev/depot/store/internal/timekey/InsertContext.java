@@ -36,6 +36,12 @@ final class InsertContext {
   int[] groupStart = new int[64];
   int[] groupCount = new int[64];
   int[] groupCursor = new int[64];
+  Stream[] groupStream = new Stream[64];
+
+  /**
+   * When the current call started ({@link System#nanoTime()}): what streams it uses are stamped.
+   */
+  long now;
 
   /** Bytes of memory added (or, when negative, freed) since the last reset. */
   long memoryDelta;
@@ -76,6 +82,7 @@ final class InsertContext {
       groupStart = Arrays.copyOf(groupStart, size);
       groupCount = Arrays.copyOf(groupCount, size);
       groupCursor = Arrays.copyOf(groupCursor, size);
+      groupStream = Arrays.copyOf(groupStream, size);
     }
   }
 

@@ -19,6 +19,15 @@ final class Stream {
   int blockCount;
   long keys;
 
+  /**
+   * Holds keys its segment's file does not: such a stream stays resident until the file is
+   * rewritten. Written under the stream's monitor, read under the slot's write lock.
+   */
+  boolean dirty;
+
+  /** When an insert or lookup last used the stream ({@link System#nanoTime()}), for eviction. */
+  volatile long lastUsed;
+
   Stream(long id) {
     this.id = id;
     this.blocks = new Block[2];
@@ -79,6 +88,9 @@ final class Stream {
       added += insertGeneral(micros, i, to, isNew, ctx);
     }
     keys += added;
+    if (added > 0) {
+      dirty = true;
+    }
     return added;
   }
 
