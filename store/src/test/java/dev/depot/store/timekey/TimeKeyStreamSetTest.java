@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TimeKeyStreamSetTest {
+  /** The size of a version 2 segment file's header ({@code SegmentFile}). */
+  private static final int HEADER_V2_BYTES = 64;
+
   private static final long SECOND = 1_000_000;
 
   @TempDir Path dir;
@@ -826,7 +829,7 @@ class TimeKeyStreamSetTest {
               .orElseThrow();
     }
     byte[] bytes = Files.readAllBytes(victim);
-    bytes[bytes.length - 4] ^= 0x21;
+    bytes[HEADER_V2_BYTES + 1] ^= 0x21; // in the first chunk: found when read, not on open
     Files.write(victim, bytes);
     try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
       assertThatThrownBy(set::verify)

@@ -717,6 +717,34 @@ final class SegmentFile {
     }
   }
 
+  /**
+   * Reads a whole segment file, version 1 or 2, checking every checksum and field (for version 2:
+   * the page table, every index page, every entry and every chunk); keeps nothing.
+   *
+   * @throws DepotCorruptionException naming the file and position of the first damage
+   */
+  static void verify(Path file, long startMicros, long intervalMicros) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      Header header = readHeader(file, channel);
+      if (header.version() == VERSION_1) {
+        read(file, startMicros, intervalMicros);
+        return;
+      }
+      Index index = readIndex(file, channel, 0, channel.size(), startMicros, intervalMicros);
+      ByteBuffer entries = ByteBuffer.wrap(readIndexPages(file, channel, index));
+      long last = SegmentTime.lastOf(startMicros, intervalMicros);
+      long previous = 0;
+      for (int i = 0; i < index.entries; i++) {
+        int page0 = i - i % PAGE_ENTRIES;
+        ByteBuffer page = entries.duplicate();
+        page.position(page0 * ENTRY_BYTES);
+        Entry entry = checked(file, index, page.slice(), page0, i - page0, previous);
+        readStream(file, channel, index.base, entry, startMicros, last);
+        previous = entry.id();
+      }
+    }
+  }
+
   /** The entry of stream {@code id}, or null: reads one page of the index. */
   static Entry find(Path file, FileChannel channel, Index index, long id) throws IOException {
     int lo = 0;

@@ -874,7 +874,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       read.lock();
       try {
         if (slot.onDisk && slot.segment == null && !slot.dropped) {
-          SegmentFile.read(fileOf(slot), slot.startMicros, interval);
+          SegmentFile.verify(fileOf(slot), slot.startMicros, interval);
         }
       } catch (IOException e) {
         throw new DepotException("cannot read " + fileOf(slot) + ": " + e, e);
