@@ -22,7 +22,6 @@ import org.apache.kafka.streams.state.Stores;
  * decided on the spot.
  */
 public final class TimeKeyStoreBuilder implements StoreBuilder<KeyValueStore<Bytes, byte[]>> {
-  static final Duration DEFAULT_INTERVAL = Duration.ofHours(1);
   static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
 
   private final String name;
@@ -113,7 +112,8 @@ public final class TimeKeyStoreBuilder implements StoreBuilder<KeyValueStore<Byt
     if (retention == null) {
       config.put("cleanup.policy", "compact");
     } else {
-      Duration interval = segmentInterval == null ? DEFAULT_INTERVAL : segmentInterval;
+      Duration interval =
+          segmentInterval == null ? TimeKeyStreamSet.DEFAULT_SEGMENT_INTERVAL : segmentInterval;
       config.put("cleanup.policy", "delete");
       config.put("retention.ms", Long.toString(retention.plus(interval).toMillis()));
     }

@@ -54,6 +54,9 @@ import java.util.Objects;
  * parallel; one process opens a directory at a time.
  */
 public interface TimeKeyStreamSet extends AutoCloseable {
+  /** The segment interval of a set created without {@link Builder#segmentInterval(Duration)}. */
+  Duration DEFAULT_SEGMENT_INTERVAL = Duration.ofHours(1);
+
   /** A builder; by default the set lives in a temporary directory deleted on close. */
   static Builder builder() {
     return new Builder();
@@ -91,6 +94,9 @@ public interface TimeKeyStreamSet extends AutoCloseable {
    * @throws dev.depot.store.DepotCorruptionException naming the first damaged file
    */
   void verify();
+
+  /** The set's segment interval: the one its directory was created with. */
+  Duration segmentInterval();
 
   /** Counts, sizes and memory. */
   TimeKeyStats stats();

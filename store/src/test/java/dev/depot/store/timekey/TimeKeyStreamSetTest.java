@@ -837,4 +837,19 @@ class TimeKeyStreamSetTest {
           .hasMessageContaining(victim.getFileName().toString());
     }
   }
+
+  @Test
+  void theSegmentIntervalIsTheOneTheDirectoryWasCreatedWith(@TempDir Path dir) {
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(dir).build()) {
+      assertThat(set.segmentInterval()).isEqualTo(TimeKeyStreamSet.DEFAULT_SEGMENT_INTERVAL);
+    }
+    Path other = dir.resolve("two-hours");
+    try (TimeKeyStreamSet set =
+        TimeKeyStreamSet.builder().directory(other).segmentInterval(Duration.ofHours(2)).build()) {
+      assertThat(set.segmentInterval()).isEqualTo(Duration.ofHours(2));
+    }
+    try (TimeKeyStreamSet set = TimeKeyStreamSet.builder().directory(other).build()) {
+      assertThat(set.segmentInterval()).isEqualTo(Duration.ofHours(2));
+    }
+  }
 }

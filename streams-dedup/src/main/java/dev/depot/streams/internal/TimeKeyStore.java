@@ -188,6 +188,20 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
         committed = new HashMap<>();
         set = openSet();
       }
+      if (segmentInterval == null
+          && retention != null
+          && set.segmentInterval().compareTo(TimeKeyStreamSet.DEFAULT_SEGMENT_INTERVAL) > 0) {
+        LOG.warn(
+            "time-key store {} in {} keeps segments of {} (fixed when it was created), but its"
+                + " changelog's retention.ms was computed for the default {}: the changelog may"
+                + " drop keys the store still holds; set the store's segment interval"
+                + " (dedup.segment.interval.ms) to {}",
+            name,
+            dir,
+            set.segmentInterval(),
+            TimeKeyStreamSet.DEFAULT_SEGMENT_INTERVAL,
+            set.segmentInterval().toMillis());
+      }
       if (uncleanShutdown) {
         LOG.warn(
             "time-key store {} in {} was not closed cleanly; it holds committed keys only and"

@@ -35,7 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class TimeKeySetEngine implements TimeKeyStreamSet {
   private static final System.Logger LOG = System.getLogger(TimeKeySetEngine.class.getName());
-  private static final long DEFAULT_INTERVAL_MICROS = 3_600_000_000L;
+  private static final long DEFAULT_INTERVAL_MICROS =
+      TimeKeyStreamSet.DEFAULT_SEGMENT_INTERVAL.toNanos() / 1000;
   private static final String SPILL_FILE = "spill" + SegmentFile.UNSYNCED_SUFFIX;
 
   /** Accounted size of an empty resident segment: objects and its stream map. */
@@ -859,6 +860,11 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
     } finally {
       write.unlock();
     }
+  }
+
+  @Override
+  public Duration segmentInterval() {
+    return Duration.ofNanos(Math.multiplyExact(interval, 1000L));
   }
 
   @Override
