@@ -2,6 +2,7 @@ package dev.depot.streams.internal;
 
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
+import dev.depot.store.internal.AtomicFiles;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.store.timekey.TimeKeyStats;
 import dev.depot.store.timekey.TimeKeyStreamSet;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
@@ -697,15 +697,7 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     offsets.entrySet().stream()
         .sorted(Comparator.comparing(e -> e.getKey().toString()))
         .forEach(e -> text.append(e.getKey()).append('=').append(e.getValue()).append('\n'));
-    Path temp = dir.resolve(OFFSETS_FILE + ".tmp");
-    Files.writeString(temp, text, StandardCharsets.UTF_8);
-    fsync(temp);
-    Files.move(
-        temp,
-        dir.resolve(OFFSETS_FILE),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-    fsync(dir);
+    AtomicFiles.write(dir.resolve(OFFSETS_FILE), text.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private static void deleteTree(Path root) throws IOException {

@@ -1,7 +1,7 @@
 package dev.depot.store.internal.timekey;
 
 import dev.depot.store.DepotCorruptionException;
-import dev.depot.store.internal.FileSync;
+import dev.depot.store.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 
 /**
@@ -60,17 +59,12 @@ final class SetMeta {
   }
 
   static void write(Path dir, long intervalMicros) throws IOException {
-    Path file = dir.resolve(FILE_NAME);
-    Path temp = dir.resolve(FILE_NAME + ".tmp");
     String text =
         "# time-key stream set: do not edit\n"
             + "format.version=1\n"
             + "segment.interval.micros="
             + intervalMicros
             + "\n";
-    Files.writeString(temp, text, StandardCharsets.UTF_8);
-    FileSync.file(temp);
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    FileSync.directory(dir);
+    AtomicFiles.write(dir.resolve(FILE_NAME), text.getBytes(StandardCharsets.UTF_8));
   }
 }
