@@ -162,15 +162,7 @@ public final class Quickstart {
     view.step("starting the dedup application and the Connect worker");
     List<String> dedupArgs = new ArrayList<>();
     dedupArgs.add(configs.sample(DEDUP_CONFIG).toString());
-    dedupArgs.add("bootstrap.servers=" + bootstrap);
-    dedupArgs.add("state.dir=" + data.resolve("dedup-state"));
-    dedupArgs.add("num.standby.replicas=0"); // one instance: no other to keep a standby on
-    dedupArgs.add("dedup.record.layout=" + options.layout().configValue());
-    dedupArgs.add("dedup.batch.field=" + ReadingGenerator.BATCH_FIELD);
-    dedupArgs.add("dedup.value.format=" + (registryUrl != null ? "avro" : "json"));
-    if (registryUrl != null) {
-      dedupArgs.add("dedup.registry.url=" + confluentApi);
-    }
+    dedupArgs.addAll(configs.dedupOverrides(bootstrap, options.layout(), confluentApi));
     ChildProcess dedup =
         supervisor.start(
             "dedup application",
@@ -194,13 +186,7 @@ public final class Quickstart {
             "connect.log");
     readiness.awaitConnector(connect, connectUrl, CONNECTOR);
 
-    String format =
-        (registryUrl != null
-                ? "Avro, Confluent wire format, registry " + registryUrl
-                : "JSON, no registry")
-            + (options.layout() == Layout.BATCH
-                ? "; one record per upload"
-                : "; one record per reading");
+    String format = Summary.valueFormat(registryUrl, options.layout());
     view.step(
         String.format(
             Locale.ROOT,

@@ -1,5 +1,7 @@
 package dev.depot.demo.internal;
 
+import dev.depot.generator.ReadingGenerator;
+import dev.depot.generator.ReadingGenerator.Layout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,14 +12,17 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.Uuid;
 
 /**
  * The config files the child processes run with, written to {@code DATA/conf}: the broker's, made
  * here, and the Connect worker's and the sink's, the samples of {@code config/} with this run's
- * addresses and paths. Also formats the broker's log directory from its config, and picks the free
- * ports the configs name.
+ * addresses and paths; the dedup application takes its sample and this run's settings as arguments.
+ * Also formats the broker's log directory from its config, and picks the free ports the configs
+ * name.
  */
 public final class ConfigFiles {
   private final Path configDir;
@@ -117,6 +122,26 @@ public final class ConfigFiles {
         p,
         "depot-sink.properties",
         "config/depot-sink.properties with the quickstart's depot.path");
+  }
+
+  /**
+   * The settings the dedup application runs with on top of {@code config/streams-dedup.properties}
+   * ({@code name=value} arguments): this run's broker, state directory and record layout.
+   *
+   * @param registryApi the registry's Confluent-compatible API, null for JSON values
+   */
+  public List<String> dedupOverrides(String bootstrap, Layout layout, String registryApi) {
+    List<String> settings = new ArrayList<>();
+    settings.add("bootstrap.servers=" + bootstrap);
+    settings.add("state.dir=" + data.resolve("dedup-state"));
+    settings.add("num.standby.replicas=0"); // one instance: no other to keep a standby on
+    settings.add("dedup.record.layout=" + layout.configValue());
+    settings.add("dedup.batch.field=" + ReadingGenerator.BATCH_FIELD);
+    settings.add("dedup.value.format=" + (registryApi != null ? "avro" : "json"));
+    if (registryApi != null) {
+      settings.add("dedup.registry.url=" + registryApi);
+    }
+    return settings;
   }
 
   /** A port nobody listens on now, on the loopback address. */

@@ -1,6 +1,7 @@
 package dev.depot.demo.internal;
 
 import dev.depot.generator.ReadingGenerator;
+import dev.depot.generator.ReadingGenerator.Layout;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -126,6 +127,19 @@ public final class Summary {
     out.println("  bin/depot stats " + raw0);
     out.println("  bin/depot verify " + raw0);
     out.flush();
+  }
+
+  /**
+   * The values' format as the summary and the progress name it, as {@code JSON, no registry; one
+   * record per reading}.
+   *
+   * @param registryUrl the registry, null without one (JSON values)
+   */
+  public static String valueFormat(String registryUrl, Layout layout) {
+    return (registryUrl != null
+            ? "Avro, Confluent wire format, registry " + registryUrl
+            : "JSON, no registry")
+        + (layout == Layout.BATCH ? "; one record per upload" : "; one record per reading");
   }
 
   /** A path relative to the working directory when it is under it. */
