@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.generator.ReadingGenerator.Layout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -52,8 +53,22 @@ class OptionsTest {
   }
 
   @Test
-  void theUsageListsEveryFlagTheScriptAndTheReadmeList() throws Exception {
-    String script = Files.readString(Path.of("..", "quickstart"));
+  void theScriptPrintsTheUsageOfTheJavaSideBeforeABuild() throws Exception {
+    // ./quickstart --help prints its header (no Java, no build): it must be Options.usage(), each
+    // line after "# " ("#" for an empty one)
+    Process help =
+        new ProcessBuilder("bash", Path.of("..", "quickstart").toString(), "--help")
+            .redirectErrorStream(true)
+            .start();
+    String printed = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(help.waitFor()).isZero();
+    assertThat(printed)
+        .as("./quickstart's header: paste Options.usage() there, each line after '# '")
+        .isEqualTo(Options.usage() + "\n");
+  }
+
+  @Test
+  void theUsageListsEveryFlagTheReadmeLists() throws Exception {
     String readme = Files.readString(Path.of("..", "README.md"));
     for (String flag :
         new String[] {
@@ -63,14 +78,28 @@ class OptionsTest {
           "--no-registry",
           "--data DIR",
           "--batch N",
-          "--layout",
+          "--layout batch|reading",
           "--no-build"
         }) {
-      assertThat(Options.USAGE).contains(flag);
-      assertThat(script).as("./quickstart's usage").contains(flag);
+      assertThat(Options.usage()).contains("[" + flag + "]");
       assertThat(readme).as("README").contains("`" + flag);
     }
-    assertThat(script).contains("[--layout batch|reading]", "[--batch N]");
+  }
+
+  @Test
+  void aRepeatedFlagKeepsItsLastValueAndAValueMayLookLikeAFlag() {
+    Options o =
+        Options.parse(
+            new String[] {"--records", "10", "--records", "20", "--data", "--keep-running"}, HOME);
+    assertThat(o.records()).isEqualTo(20);
+    assertThat(o.keepRunning()).isFalse();
+    assertThat(o.data()).isEqualTo(Path.of("--keep-running").toAbsolutePath());
+  }
+
+  @Test
+  void theBuildFlagIsTheScriptsAndChangesNothingHere() {
+    assertThat(Options.parse(new String[] {"--no-build"}, HOME))
+        .isEqualTo(Options.parse(new String[0], HOME));
   }
 
   @Test
@@ -89,5 +118,15 @@ class OptionsTest {
         .hasMessage("--layout must be batch or reading, was rows");
     assertThatThrownBy(() -> Options.parse(new String[] {"--fast"}, HOME))
         .hasMessage("unknown option --fast (--help lists them)");
+    assertThatThrownBy(() -> Options.parse(new String[] {"readings"}, HOME))
+        .hasMessage("unknown option readings (--help lists them)");
+    assertThatThrownBy(() -> Options.parse(new String[] {"--records=10"}, HOME))
+        .hasMessage("unknown option --records=10 (--help lists them)");
+    assertThatThrownBy(() -> Options.parse(new String[] {"--", "--records", "10"}, HOME))
+        .hasMessage("unknown option -- (--help lists them)");
+    assertThatThrownBy(() -> Options.parse(new String[] {"@args.txt"}, HOME))
+        .hasMessage("unknown option @args.txt (--help lists them)");
+    assertThatThrownBy(() -> Options.parse(new String[] {"--keep-running", "--batch"}, HOME))
+        .hasMessage("--batch needs a value");
   }
 }
