@@ -347,6 +347,59 @@ class DedupAvroIT {
     assertOnlySchemasByIdWereRead();
   }
 
+  @Test
+  void aKilledInstanceOnAvroBatchesLosesNoReadingAndRepeatsNone() throws Exception {
+    String app = "avro-kill-app";
+    String in = "avro-kill-in";
+    String out = "avro-kill-out";
+    cluster.createTopics(2, in, out);
+    Map<String, String> overrides =
+        new HashMap<>(cluster.baseOverrides(app, stateDir.resolve("killed"), in, out));
+    overrides.put("dedup.value.format", "avro");
+    overrides.put("dedup.record.layout", "batch");
+    overrides.put("dedup.registry.url", proxy.url() + CCOMPAT);
+    overrides.put("num.standby.replicas", "0");
+    overrides.put("dedup.checkpoint.interval.ms", "200");
+    Path log = Path.of("target", "it-logs", app + ".log");
+    List<Batch> first = uploads(4, 2, 6, 50, T0 + 7_200_000_000L);
+    List<Batch> second = uploads(4, 2, 3, 50, T0 + 7_200_000_000L + 6 * 50 * 100_000L);
+    Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(first));
+    DedupCluster.AppProcess instance = DedupCluster.AppProcess.start(overrides, log);
+    try {
+      instance.awaitRunning();
+      sendUploads(in, first);
+      try (Output progress =
+          cluster.new Output(this::uploadKeys, out, IsolationLevel.READ_UNCOMMITTED)) {
+        DedupCluster.await(
+            "output to reach a third of the uploads",
+            () -> progress.poll().counts.size() >= expected.size() / 3);
+      }
+      instance.kill();
+      sendUploads(in, first); // repeats across the kill
+      sendUploads(in, second);
+      expected.addAll(DedupCluster.keysOf(second));
+      long before = runningLines(log);
+      instance = DedupCluster.AppProcess.start(overrides, log);
+      DedupCluster.await("the instance to run again", () -> runningLines(log) > before);
+      try (Output output = cluster.settledOutputOf(app, in, out, this::uploadKeys)) {
+        assertEachKeyOnce(output, expected);
+      }
+    } finally {
+      instance.close();
+    }
+    assertOnlySchemasByIdWereRead();
+  }
+
+  private static long runningLines(Path log) {
+    try {
+      return java.nio.file.Files.readAllLines(log).stream()
+          .filter(l -> l.contains("-> RUNNING"))
+          .count();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   private static String hex(byte[] bytes) {
     return HexFormat.of().formatHex(bytes);
   }

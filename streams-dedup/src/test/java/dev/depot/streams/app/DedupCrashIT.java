@@ -23,15 +23,16 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Repeated SIGKILLs of an application instance (a child JVM) while production goes on, each
- * followed by a restart on the state directory the kill left, under each processing guarantee:
- * under {@code at_least_once} no reading is missing (repeats are counted and reported); under
- * {@code exactly_once_v2} none is missing and none is repeated, and a restarted store restores
- * fewer changelog records than it holds keys (it resumes from its own files). Then a store whose
- * files were damaged: it starts empty and is restored in full.
+ * followed by a restart on the state directory the kill left, under each processing guarantee and
+ * record layout (one reading per record, a batch of readings per record): under {@code
+ * at_least_once} no reading is missing (repeats are counted and reported); under {@code
+ * exactly_once_v2} none is missing and none is repeated, and a restarted store restores fewer
+ * changelog records than it holds keys (it resumes from its own files). Then a store whose files
+ * were damaged: it starts empty and is restored in full.
  */
 class DedupCrashIT extends OnBroker {
 
@@ -64,14 +65,21 @@ class DedupCrashIT extends OnBroker {
     }
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"at_least_once", "exactly_once_v2"})
-  void repeatedKillsLoseNoReading(String guarantee) throws Exception {
-    String app = "crash-" + guarantee.replace('_', '-');
+  @ParameterizedTest(name = "{0}, {1} layout")
+  @CsvSource({
+    "at_least_once, reading",
+    "exactly_once_v2, reading",
+    "at_least_once, batch",
+    "exactly_once_v2, batch"
+  })
+  void repeatedKillsLoseNoReading(String guarantee, String layout) throws Exception {
+    String app = "crash-" + guarantee.replace('_', '-') + "-" + layout;
     String in = app + "-in";
     String out = app + "-out";
     cluster.createTopics(2, in, out);
     Map<String, String> overrides = overrides(app, guarantee, in, out);
+    overrides.put("dedup.record.layout", layout);
+    boolean batches = layout.equals("batch");
     Path log = LOGS.resolve(app + ".log");
     Set<TimeKey> expected = new HashSet<>();
     AppProcess instance = restart(overrides, log);
@@ -79,15 +87,16 @@ class DedupCrashIT extends OnBroker {
       for (int round = 0; round < 3; round++) {
         List<Batch> phase = uploads(8, 4, 4, 100, T0 + round * 4 * 100 * 100_000L);
         expected.addAll(DedupCluster.keysOf(phase));
-        cluster.send(in, phase);
-        cluster.send(in, everyNth(phase, 3));
+        send(batches, in, phase);
+        send(batches, in, everyNth(phase, 3));
         int target = expected.size() - DedupCluster.keysOf(phase).size() / 2;
-        try (Output progress = cluster.new Output(out, IsolationLevel.READ_UNCOMMITTED)) {
+        try (Output progress =
+            cluster.new Output(DedupCluster::keysOfValue, out, IsolationLevel.READ_UNCOMMITTED)) {
           await(
               "output to pass " + target + " keys", () -> progress.poll().counts.size() >= target);
         }
         instance.kill(); // mid-stream: half of the round may be left
-        cluster.send(in, everyNth(phase, 2)); // production goes on while it is down
+        send(batches, in, everyNth(phase, 2)); // production goes on while it is down
         instance = restart(overrides, log);
       }
       try (Output output = cluster.settledOutput(app, in, out)) {
@@ -112,7 +121,7 @@ class DedupCrashIT extends OnBroker {
         DedupCluster.awaitRunning(streams);
         List<Batch> last = uploads(8, 4, 1, 100, T0 + 12 * 100 * 100_000L);
         expected.addAll(DedupCluster.keysOf(last));
-        cluster.send(in, last);
+        send(batches, in, last);
         try (Output output = cluster.settledOutput(app, in, out)) {
           assertThat(output.counts.keySet()).isEqualTo(expected);
           if (guarantee.equals("exactly_once_v2")) {
@@ -127,6 +136,15 @@ class DedupCrashIT extends OnBroker {
       }
     } finally {
       instance.close();
+    }
+  }
+
+  /** One record per reading, or one batch record per upload. */
+  private static void send(boolean batches, String topic, List<Batch> uploads) {
+    if (batches) {
+      cluster.sendRecords(topic, uploads);
+    } else {
+      cluster.send(topic, uploads);
     }
   }
 
