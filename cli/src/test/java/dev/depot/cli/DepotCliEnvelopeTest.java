@@ -11,6 +11,7 @@ import dev.depot.envelope.DepotEnvelope.TimestampType;
 import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.store.queue.DepotIds;
 import dev.depot.store.queue.DepotQueue;
+import dev.depot.testing.TestFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -364,7 +365,7 @@ class DepotCliEnvelopeTest {
     long[] ids = writeEnvelopes(dir, List.of(TEXT, BINARY));
     writeFormat(dir, "envelope\n");
     try (FileChannel segment =
-        FileChannel.open(dir.resolve("0000000000.seg"), StandardOpenOption.WRITE)) {
+        FileChannel.open(TestFiles.segment(dir, 0), StandardOpenOption.WRITE)) {
       segment.truncate(segment.size() - 3); // BINARY's record loses its last three bytes
     }
 

@@ -16,12 +16,13 @@ import dev.depot.registry.SchemaRegistryClient;
 import dev.depot.store.queue.DepotIds;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.testing.ApicurioRegistry;
+import dev.depot.testing.ChildJvm;
 import dev.depot.testing.RecordingHttpProxy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,28 +146,18 @@ class DepotCliRegistryIT {
     assertThat(jar).as("built by the package phase").exists();
     Path out = dir.resolveSibling(dir.getFileName() + "-out.txt");
     Path err = dir.resolveSibling(dir.getFileName() + "-err.txt");
-    Process process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar.toString(),
-                "cat",
-                "--limit",
-                "1",
-                dir.toString(),
-                "--registry-url",
-                registry.ccompatApi())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    try {
-      assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("depot.jar finished").isTrue();
-    } finally {
-      process.destroyForcibly();
+    int exit;
+    try (ChildJvm cli =
+        ChildJvm.jar(jar)
+            .args("cat", "--limit", "1", dir.toString(), "--registry-url", registry.ccompatApi())
+            .log(out)
+            .errors(err)
+            .start()) {
+      exit = cli.awaitExit(Duration.ofMinutes(2));
     }
 
     assertThat(Files.readString(err)).isEmpty();
-    assertThat(process.exitValue()).isZero();
+    assertThat(exit).isZero();
     assertThat(Files.readAllLines(out)).containsExactly(expectedLine(ids[0], 0));
   }
 }

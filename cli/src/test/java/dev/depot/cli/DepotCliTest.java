@@ -7,6 +7,7 @@ import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotIds;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
+import dev.depot.testing.TestFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -75,10 +76,6 @@ class DepotCliTest {
     return write(dir, DepotQueue.DEFAULT_SEGMENT_BYTES, bytes);
   }
 
-  private static Path segmentFile(Path dir, int segment) {
-    return dir.resolve(String.format("%010d.seg", segment));
-  }
-
   private static String jsonLine(long id, boolean complete, int length, String valueField) {
     return String.format(
         "{\"id\":%d,\"segment\":%d,\"position\":%d,\"complete\":%s,\"length\":%d,%s}",
@@ -132,7 +129,7 @@ class DepotCliTest {
     assertThat(lines.get(0).split(" +"))
         .containsExactly("segment", "file", "bytes", "last_modified");
     for (int segment = 0; segment < 3; segment++) {
-      Path file = segmentFile(dir, segment);
+      Path file = TestFiles.segment(dir, segment);
       String modified =
           LsCommand.TIME.format(Instant.ofEpochMilli(Files.getLastModifiedTime(file).toMillis()));
       assertThat(lines.get(segment + 1).trim().split(" +"))
@@ -155,7 +152,7 @@ class DepotCliTest {
     // Numbers are right-aligned: the bytes column ends where its header ends.
     int bytesEnd = lines.get(0).indexOf("bytes") + "bytes".length();
     assertThat(lines.get(3).substring(0, bytesEnd))
-        .endsWith(Long.toString(Files.size(segmentFile(dir, 2))));
+        .endsWith(Long.toString(Files.size(TestFiles.segment(dir, 2))));
   }
 
   // ---- cat ----
@@ -470,7 +467,7 @@ class DepotCliTest {
   void catShowsTheTornTailOfATruncatedSegmentAsAPartialRecord() throws IOException {
     Path dir = root.resolve("q");
     long[] ids = write(dir, "one", "two", "three");
-    truncate(segmentFile(dir, 0), 2); // "three" loses its last two bytes
+    truncate(TestFiles.segment(dir, 0), 2); // "three" loses its last two bytes
 
     Result json = run("cat", dir.toString());
 
@@ -497,7 +494,7 @@ class DepotCliTest {
     Path dir = root.resolve("q");
     long[] ids = write(dir, "first", "middle", "last");
     long damaged = DepotIds.position(ids[1]);
-    flipBit(segmentFile(dir, 0), damaged + 12 + 2); // a payload byte of "middle"
+    flipBit(TestFiles.segment(dir, 0), damaged + 12 + 2); // a payload byte of "middle"
 
     Result result = run("cat", dir.toString());
 
@@ -510,7 +507,7 @@ class DepotCliTest {
     assertThat(result.errLines().get(0))
         .startsWith(
             "depot: corrupt data in "
-                + segmentFile(dir, 0).toAbsolutePath()
+                + TestFiles.segment(dir, 0).toAbsolutePath()
                 + " at position "
                 + damaged
                 + ": record checksum mismatch");
@@ -540,7 +537,7 @@ class DepotCliTest {
     Path dir = root.resolve("q");
     long[] ids = write(dir, "first", "middle", "last");
     long damaged = DepotIds.position(ids[1]);
-    flipBit(segmentFile(dir, 0), damaged + 12);
+    flipBit(TestFiles.segment(dir, 0), damaged + 12);
 
     Result result = run("verify", dir.toString());
 
@@ -549,7 +546,7 @@ class DepotCliTest {
     assertThat(result.outLines().get(0))
         .startsWith(
             "corrupt: corrupt data in "
-                + segmentFile(dir, 0).toAbsolutePath()
+                + TestFiles.segment(dir, 0).toAbsolutePath()
                 + " at position "
                 + damaged
                 + ": record checksum mismatch (expected checksum 0x");
@@ -561,7 +558,7 @@ class DepotCliTest {
   void verifyExitsZeroForATornTailAndReportsThePartialRecord() throws IOException {
     Path dir = root.resolve("q");
     long[] ids = write(dir, "one", "two", "three");
-    truncate(segmentFile(dir, 0), 4);
+    truncate(TestFiles.segment(dir, 0), 4);
 
     Result result = run("verify", dir.toString());
 
@@ -590,19 +587,19 @@ class DepotCliTest {
             "partial_records: 0",
             "corrupt_records: 0",
             "item_bytes: 6",
-            "disk_bytes: " + Files.size(segmentFile(dir, 0)),
+            "disk_bytes: " + Files.size(TestFiles.segment(dir, 0)),
             "segments: 1",
             "first_id: 0:16",
             "last_id: " + DepotIds.toString(ids[2]));
-    assertThat(Files.size(segmentFile(dir, 0))).isEqualTo(16 + 3 * 12 + 6);
+    assertThat(Files.size(TestFiles.segment(dir, 0))).isEqualTo(16 + 3 * 12 + 6);
   }
 
   @Test
   void statsCountsPartialAndCorruptRecordsAndPrintsMinusOneForAnEmptyQueue() throws IOException {
     Path dir = root.resolve("q");
     long[] ids = write(dir, "first", "middle", "third", "torn");
-    flipBit(segmentFile(dir, 0), DepotIds.position(ids[1]) + 13);
-    truncate(segmentFile(dir, 0), 1);
+    flipBit(TestFiles.segment(dir, 0), DepotIds.position(ids[1]) + 13);
+    truncate(TestFiles.segment(dir, 0), 1);
 
     Result result = run("stats", dir.toString());
     assertThat(result.exitCode()).isZero();

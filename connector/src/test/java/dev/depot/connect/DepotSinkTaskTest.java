@@ -8,6 +8,7 @@ import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
+import dev.depot.testing.TestFiles;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -160,7 +161,7 @@ class DepotSinkTaskTest {
     first.put(records(0, 3));
     first.stop();
     started.clear();
-    Path segment = dir.resolve("readings/2/0000000000.seg");
+    Path segment = TestFiles.segment(dir.resolve("readings/2"), 0);
     try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
       f.setLength(f.length() - 4); // offset 2 torn by a crash
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.queue.Items.Read;
+import dev.depot.testing.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ class GoldenSegmentTest {
     Files.createDirectories(target);
     try (InputStream in =
         GoldenSegmentTest.class.getResourceAsStream("/golden/" + name + "/0000000000.seg")) {
-      Files.copy(in, target.resolve("0000000000.seg"));
+      Files.copy(in, TestFiles.segment(target, 0));
     }
     return target;
   }
@@ -67,7 +68,7 @@ class GoldenSegmentTest {
         GoldenSegmentTest.class.getResourceAsStream("/golden/v1/0000000000.seg")) {
       expected = in.readAllBytes();
     }
-    assertThat(Files.readAllBytes(written.resolve("0000000000.seg"))).isEqualTo(expected);
+    assertThat(Files.readAllBytes(TestFiles.segment(written, 0))).isEqualTo(expected);
   }
 
   @Test
@@ -84,7 +85,7 @@ class GoldenSegmentTest {
       assertThat(e.getMessage())
           .startsWith(
               "corrupt data in "
-                  + corrupt.resolve("0000000000.seg").toAbsolutePath()
+                  + TestFiles.segment(corrupt, 0).toAbsolutePath()
                   + " at position 33: record checksum mismatch (expected checksum 0x16bf7d5d,"
                   + " actual 0x");
       assertThat(reads).extracting(Read::id).containsExactly(16L, 49L, 61L, 373L);

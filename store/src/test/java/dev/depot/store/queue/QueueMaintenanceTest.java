@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.store.queue.Items.Read;
+import dev.depot.testing.TestFiles;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class QueueMaintenanceTest {
     try (DepotQueue queue = DepotQueue.builder(dir).segmentBytes(4096).build()) {
       ids = fill(queue, 300);
       before = byId(Items.readAll(queue, 0));
-      long oldSize = Files.size(dir.resolve("0000000001.seg"));
+      long oldSize = Files.size(TestFiles.segment(dir, 1));
       newSize =
           queue.rewriteSegment(
               1,
@@ -59,7 +60,7 @@ class QueueMaintenanceTest {
                 }
                 return r.buffer(); // keep
               });
-      assertThat(newSize).isLessThan(oldSize).isEqualTo(Files.size(dir.resolve("0000000001.seg")));
+      assertThat(newSize).isLessThan(oldSize).isEqualTo(Files.size(TestFiles.segment(dir, 1)));
       assertThat(Files.list(dir).map(p -> p.getFileName().toString()))
           .noneMatch(n -> n.endsWith(".rewrite"));
     }
@@ -107,11 +108,11 @@ class QueueMaintenanceTest {
       assertThatThrownBy(() -> queue.rewriteSegment(999, r -> r.buffer()))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("segment 999 does not exist in " + dir.toAbsolutePath());
-      byte[] original = Files.readAllBytes(dir.resolve("0000000000.seg"));
+      byte[] original = Files.readAllBytes(TestFiles.segment(dir, 0));
       assertThatThrownBy(() -> queue.rewriteSegment(0, r -> ByteBuffer.allocate(r.length() + 40)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("would move record 0:");
-      assertThat(Files.readAllBytes(dir.resolve("0000000000.seg"))).isEqualTo(original);
+      assertThat(Files.readAllBytes(TestFiles.segment(dir, 0))).isEqualTo(original);
       assertThat(Files.list(dir).map(p -> p.getFileName().toString()))
           .noneMatch(n -> n.endsWith(".rewrite"));
     }
@@ -135,7 +136,7 @@ class QueueMaintenanceTest {
       fill(queue, 10);
     }
     // a torn tail in segment 0, then more appends roll over to segment 1
-    Path zero = dir.resolve("0000000000.seg");
+    Path zero = TestFiles.segment(dir, 0);
     try (RandomAccessFile f = new RandomAccessFile(zero.toFile(), "rw")) {
       f.setLength(f.length() - 3);
     }

@@ -1,5 +1,6 @@
 package dev.depot.store.queue;
 
+import static dev.depot.testing.TestFiles.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -43,10 +44,6 @@ class QueueRecoveryTest {
       queue.sync();
     }
     fileSize = Files.size(segment(original, 0));
-  }
-
-  private static Path segment(Path dir, int number) {
-    return dir.resolve(String.format("%010d.seg", number));
   }
 
   private Path copy(String name) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.depot.store.DepotCorruptionException;
+import dev.depot.testing.TestFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,7 +44,7 @@ class SegmentFuzzIT {
       }
     }
     for (int s = 0; s < 3; s++) {
-      segments.put(s, Files.readAllBytes(dir.resolve(String.format("%010d.seg", s))));
+      segments.put(s, Files.readAllBytes(TestFiles.segment(dir, s)));
     }
   }
 
@@ -78,8 +79,7 @@ class SegmentFuzzIT {
     Path dir = root.resolve("r" + round);
     Files.createDirectories(dir);
     for (int s = 0; s < 3; s++) {
-      Files.write(
-          dir.resolve(String.format("%010d.seg", s)), s == victim ? bytes : segments.get(s));
+      Files.write(TestFiles.segment(dir, s), s == victim ? bytes : segments.get(s));
     }
     assertTimeoutPreemptively(
         Duration.ofSeconds(30),

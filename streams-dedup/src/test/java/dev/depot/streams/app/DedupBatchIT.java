@@ -1,18 +1,19 @@
 package dev.depot.streams.app;
 
+import static dev.depot.streams.app.DedupCluster.APP_RUNNING;
 import static dev.depot.streams.app.DedupCluster.T0;
+import static dev.depot.streams.app.DedupCluster.WAIT;
 import static dev.depot.streams.app.DedupCluster.assertEachKeyOnce;
 import static dev.depot.streams.app.DedupCluster.await;
 import static dev.depot.streams.app.DedupCluster.uploads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.depot.store.timekey.TimeKey;
-import dev.depot.streams.app.DedupCluster.AppProcess;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
-import java.nio.file.Files;
+import dev.depot.testing.ChildJvm;
+import dev.depot.testing.TestFiles;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,8 @@ class DedupBatchIT extends OnBroker {
     List<Batch> phase2 = uploads(10, 4, 5, 100, T0 + 10 * 100 * 100_000L);
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(phase1));
 
-    AppProcess first = AppProcess.start(a, LOGS.resolve("batch-kill-a.log")).awaitRunning();
+    ChildJvm first =
+        DedupCluster.startApp(a, LOGS.resolve("batch-kill-a.log")).awaitLog(APP_RUNNING, WAIT);
     KafkaStreams second = DedupCluster.inProcess(DedupCluster.sampleConfig(b));
     try {
       second.start();
@@ -92,8 +94,8 @@ class DedupBatchIT extends OnBroker {
 
       // A comes back on its killed state directory and B leaves: A must open the killed stores,
       // which Streams wipes and restores from the key blocks; then everything again is a repeat
-      try (AppProcess again = AppProcess.start(a, LOGS.resolve("batch-kill-a.log"))) {
-        again.awaitRunning();
+      try (ChildJvm again = DedupCluster.startApp(a, LOGS.resolve("batch-kill-a.log"))) {
+        again.awaitLog(APP_RUNNING, WAIT);
         DedupCluster.closeLeaving(second);
         cluster.awaitGroup(app, 1);
         await(
@@ -124,9 +126,7 @@ class DedupBatchIT extends OnBroker {
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(first));
     runOnce(props, in, out, first, expected);
 
-    try (Stream<Path> files = Files.walk(stateDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TestFiles.deleteTree(stateDir);
     assertThat(stateDir).doesNotExist();
 
     List<Batch> later = uploads(5, 4, 1, 100, T0 + 5 * 100 * 100_000L);

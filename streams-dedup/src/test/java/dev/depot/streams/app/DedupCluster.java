@@ -9,10 +9,9 @@ import dev.depot.streams.TimeKeyBatchExtractor;
 import dev.depot.streams.TimeKeyBatchExtractors;
 import dev.depot.streams.TimeKeyExtractor;
 import dev.depot.streams.TimeKeyExtractors;
+import dev.depot.testing.ChildJvm;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -489,80 +488,30 @@ final class DedupCluster implements AutoCloseable {
 
   // ---- the application in a child JVM ----
 
-  /** The shaded application jar running in its own JVM, which a test can kill. */
-  static final class AppProcess implements AutoCloseable {
-    private final Process process;
-    private final Path log;
+  /** What the application logs once its Streams instance runs. */
+  static final String APP_RUNNING = "-> RUNNING";
 
-    private AppProcess(Process process, Path log) {
-      this.process = process;
-      this.log = log;
+  /**
+   * {@code java -jar depot-dedup-app.jar config/streams-dedup.properties key=value...} in a child
+   * JVM, which a test can kill; its output is appended to {@code log}.
+   */
+  static ChildJvm startApp(Map<String, String> overrides, Path log) throws IOException {
+    String jar = System.getProperty("depot.dedup.app.jar");
+    if (jar == null) {
+      throw new IllegalStateException(
+          "no application jar set: run the ITs through 'mvn verify' (after package)");
     }
-
-    /** {@code java -jar depot-dedup-app.jar config/streams-dedup.properties key=value...}. */
-    static AppProcess start(Map<String, String> overrides, Path log) throws IOException {
-      String jar = System.getProperty("depot.dedup.app.jar");
-      if (jar == null || !Files.exists(Path.of(jar))) {
-        throw new IllegalStateException(
-            "no application jar at " + jar + ": run the ITs through 'mvn verify' (after package)");
-      }
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xmx512m");
-      command.add("-XX:+UseSerialGC");
-      command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-      command.add("-Dorg.slf4j.simpleLogger.log.dev.depot=info");
-      command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-      command.add("-jar");
-      command.add(jar);
-      command.add(sampleConfigFile().toString());
-      overrides.forEach((k, v) -> command.add(k + "=" + v));
-      Files.createDirectories(log.toAbsolutePath().getParent());
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
-      return new AppProcess(process, log);
-    }
-
-    /** Waits until the application logs that it is running. */
-    AppProcess awaitRunning() {
-      await(
-          "the application in " + log + " to be RUNNING",
-          () -> {
-            if (!process.isAlive()) {
-              throw new AssertionError("the application exited: " + logText());
-            }
-            return logText().contains("-> RUNNING");
-          });
-      return this;
-    }
-
-    /** SIGKILL: no shutdown hook, no clean close of anything. */
-    void kill() throws InterruptedException {
-      process.destroyForcibly();
-      assertThat(process.waitFor(1, TimeUnit.MINUTES)).as("killed process gone").isTrue();
-    }
-
-    String logText() {
-      try {
-        return Files.readString(log, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroy(); // SIGTERM: the application leaves its group and closes
-        if (!process.waitFor(1, TimeUnit.MINUTES)) {
-          process.destroyForcibly();
-          process.waitFor(1, TimeUnit.MINUTES);
-        }
-      }
-    }
+    ChildJvm.Builder app =
+        ChildJvm.jar(Path.of(jar))
+            .jvmArg("-Xmx512m")
+            .jvmArg("-XX:+UseSerialGC")
+            .jvmArg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+            .jvmArg("-Dorg.slf4j.simpleLogger.log.dev.depot=info")
+            .jvmArg("-Dorg.slf4j.simpleLogger.showDateTime=true")
+            .arg(sampleConfigFile().toString())
+            .log(log);
+    overrides.forEach((k, v) -> app.arg(k + "=" + v));
+    return app.start();
   }
 
   // ---- waiting ----

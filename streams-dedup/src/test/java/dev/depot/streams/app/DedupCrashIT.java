@@ -7,9 +7,9 @@ import static dev.depot.streams.app.DedupCluster.uploads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.depot.store.timekey.TimeKey;
-import dev.depot.streams.app.DedupCluster.AppProcess;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
+import dev.depot.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +48,9 @@ class DedupCrashIT extends OnBroker {
   }
 
   /** Starts the child and waits for its next RUNNING (the log file is appended to). */
-  private static AppProcess restart(Map<String, String> overrides, Path log) throws IOException {
+  private static ChildJvm restart(Map<String, String> overrides, Path log) throws IOException {
     long before = runningLines(log);
-    AppProcess app = AppProcess.start(overrides, log);
+    ChildJvm app = DedupCluster.startApp(overrides, log);
     await("the application in " + log + " to be RUNNING again", () -> runningLines(log) > before);
     return app;
   }
@@ -82,7 +82,7 @@ class DedupCrashIT extends OnBroker {
     boolean batches = layout.equals("batch");
     Path log = LOGS.resolve(app + ".log");
     Set<TimeKey> expected = new HashSet<>();
-    AppProcess instance = restart(overrides, log);
+    ChildJvm instance = restart(overrides, log);
     try {
       for (int round = 0; round < 3; round++) {
         List<Batch> phase = uploads(8, 4, 4, 100, T0 + round * 4 * 100 * 100_000L);
@@ -158,7 +158,7 @@ class DedupCrashIT extends OnBroker {
     Path log = LOGS.resolve(app + ".log");
     List<Batch> first = uploads(8, 4, 4, 100, T0);
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(first));
-    try (AppProcess instance = restart(overrides, log)) {
+    try (ChildJvm instance = restart(overrides, log)) {
       cluster.send(in, first);
       try (Output output = cluster.settledOutput(app, in, out)) {
         assertEachKeyOnce(output, expected);

@@ -1,15 +1,17 @@
 package dev.depot.streams.app;
 
+import static dev.depot.streams.app.DedupCluster.APP_RUNNING;
 import static dev.depot.streams.app.DedupCluster.T0;
+import static dev.depot.streams.app.DedupCluster.WAIT;
 import static dev.depot.streams.app.DedupCluster.assertEachKeyOnce;
 import static dev.depot.streams.app.DedupCluster.await;
 import static dev.depot.streams.app.DedupCluster.uploads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.depot.store.timekey.TimeKey;
-import dev.depot.streams.app.DedupCluster.AppProcess;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
+import dev.depot.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -50,7 +52,8 @@ class DedupFailoverIT extends OnBroker {
     List<Batch> phase3 = uploads(10, 4, 2, 100, T0 + 15 * 100 * 100_000L);
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(phase1));
 
-    AppProcess first = AppProcess.start(a, LOGS.resolve("failover-a.log")).awaitRunning();
+    ChildJvm first =
+        DedupCluster.startApp(a, LOGS.resolve("failover-a.log")).awaitLog(APP_RUNNING, WAIT);
     KafkaStreams second = DedupCluster.inProcess(DedupCluster.sampleConfig(b));
     try {
       second.start();
@@ -79,8 +82,8 @@ class DedupFailoverIT extends OnBroker {
       // A comes back on the state directory the kill left, and B leaves, so that A must open
       // every task, its killed stores among them: they were not closed cleanly, so they report no
       // offsets and Streams wipes and restores them
-      try (AppProcess again = AppProcess.start(a, LOGS.resolve("failover-a.log"))) {
-        again.awaitRunning();
+      try (ChildJvm again = DedupCluster.startApp(a, LOGS.resolve("failover-a.log"))) {
+        again.awaitLog(APP_RUNNING, WAIT);
         DedupCluster.closeLeaving(second);
         cluster.awaitGroup(app, 1);
         await(
@@ -119,7 +122,8 @@ class DedupFailoverIT extends OnBroker {
     List<Batch> after = uploads(5, 4, 2, 100, T0 + 6 * 100 * 100_000L);
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(before));
 
-    AppProcess first = AppProcess.start(a, LOGS.resolve("standby-a.log")).awaitRunning();
+    ChildJvm first =
+        DedupCluster.startApp(a, LOGS.resolve("standby-a.log")).awaitLog(APP_RUNNING, WAIT);
     KafkaStreams second = DedupCluster.inProcess(DedupCluster.sampleConfig(b));
     second.setStandbyUpdateListener(new StandbyCounter(standbyLoaded));
     second.setGlobalStateRestoreListener(restores);

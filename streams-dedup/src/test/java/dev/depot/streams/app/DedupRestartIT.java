@@ -1,15 +1,17 @@
 package dev.depot.streams.app;
 
+import static dev.depot.streams.app.DedupCluster.APP_RUNNING;
 import static dev.depot.streams.app.DedupCluster.T0;
+import static dev.depot.streams.app.DedupCluster.WAIT;
 import static dev.depot.streams.app.DedupCluster.assertEachKeyOnce;
 import static dev.depot.streams.app.DedupCluster.await;
 import static dev.depot.streams.app.DedupCluster.uploads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.depot.store.timekey.TimeKey;
-import dev.depot.streams.app.DedupCluster.AppProcess;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
+import dev.depot.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -53,7 +55,7 @@ class DedupRestartIT extends OnBroker {
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(before));
     Path log = LOGS.resolve("restart-a.log");
 
-    AppProcess first = AppProcess.start(shipped, log).awaitRunning();
+    ChildJvm first = DedupCluster.startApp(shipped, log).awaitLog(APP_RUNNING, WAIT);
     try (Output output = cluster.output(out)) {
       assertThat(staticMembers(app))
           .as("static members of %s", app)
@@ -74,9 +76,9 @@ class DedupRestartIT extends OnBroker {
       cluster.sendRecords(in, everyNth(after, 2));
       expected.addAll(DedupCluster.keysOf(after));
 
-      try (AppProcess again = AppProcess.start(shipped, log)) {
+      try (ChildJvm again = DedupCluster.startApp(shipped, log)) {
         await("the output to grow again after the restart", () -> output.poll().records > atKill);
-        again.awaitRunning();
+        again.awaitLog(APP_RUNNING, WAIT);
         assertThat(staticMembers(app)).allMatch(id -> id.startsWith(instanceId));
         try (Output settled = cluster.settledOutput(app, in, out)) {
           assertEachKeyOnce(settled, expected);

@@ -8,9 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
-import java.nio.file.Files;
+import dev.depot.testing.TestFiles;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -94,9 +93,7 @@ class DedupRestoreIT extends OnBroker {
     assertThat(config.get("retention.ms").value())
         .isEqualTo(Long.toString(7 * 86_400_000L + 3_600_000L));
 
-    try (Stream<Path> files = Files.walk(stateDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TestFiles.deleteTree(stateDir);
     assertThat(stateDir).doesNotExist();
 
     List<Batch> later = uploads(5, 4, 1, 100, T0 + 5 * 100 * 100_000L);

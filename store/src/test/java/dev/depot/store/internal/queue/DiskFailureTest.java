@@ -8,6 +8,7 @@ import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import dev.depot.store.queue.SyncPolicy;
+import dev.depot.testing.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -123,7 +124,7 @@ class DiskFailureTest {
         queue.append(item(i));
       }
       queue.sync();
-      Path first = dir.resolve("0000000000.seg").toAbsolutePath();
+      Path first = TestFiles.segment(dir, 0).toAbsolutePath();
       byte[] before = Files.readAllBytes(first);
       disk.budget.set(100);
       assertThatThrownBy(() -> queue.rewriteSegment(0, DepotRecord::buffer))

@@ -1,0 +1,44 @@
+package dev.depot.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Files for tests: deleting a tree, and the names of the store's segment files.
+ *
+ * <p>Segment files are named by their base number, zero-padded to ten digits so {@code ls} sorts
+ * them: {@code 0000000002.seg} in a depot queue, {@code 0000000002.tks} in a time-key set. The
+ * store keeps its own naming internal; tests that build a name by hand use {@link #segment} so the
+ * padding is written once on this side too.
+ */
+public final class TestFiles {
+  private TestFiles() {}
+
+  /** Deletes {@code root} and everything under it; nothing happens if it does not exist. */
+  public static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    List<Path> paths;
+    try (Stream<Path> walk = Files.walk(root)) {
+      paths = walk.sorted(Comparator.reverseOrder()).toList();
+    }
+    for (Path path : paths) {
+      Files.delete(path);
+    }
+  }
+
+  /** {@code 0000000002.seg}: the name of depot queue segment {@code number}. */
+  public static String segmentName(long number) {
+    return String.format("%010d.seg", number);
+  }
+
+  /** {@code dir/0000000002.seg}. */
+  public static Path segment(Path dir, long number) {
+    return dir.resolve(segmentName(number));
+  }
+}
