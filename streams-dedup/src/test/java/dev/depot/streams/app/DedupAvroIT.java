@@ -12,6 +12,7 @@ import dev.depot.store.timekey.TimeKey;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
 import dev.depot.testing.ApicurioRegistry;
+import dev.depot.testing.ChildJvm;
 import dev.depot.testing.RecordingHttpProxy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -364,9 +365,8 @@ class DedupAvroIT {
     List<Batch> first = uploads(4, 2, 6, 50, T0 + 7_200_000_000L);
     List<Batch> second = uploads(4, 2, 3, 50, T0 + 7_200_000_000L + 6 * 50 * 100_000L);
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(first));
-    DedupCluster.AppProcess instance = DedupCluster.AppProcess.start(overrides, log);
+    ChildJvm instance = DedupCluster.restartApp(overrides, log);
     try {
-      instance.awaitRunning();
       sendUploads(in, first);
       try (Output progress =
           cluster.new Output(this::uploadKeys, out, IsolationLevel.READ_UNCOMMITTED)) {
@@ -378,9 +378,7 @@ class DedupAvroIT {
       sendUploads(in, first); // repeats across the kill
       sendUploads(in, second);
       expected.addAll(DedupCluster.keysOf(second));
-      long before = runningLines(log);
-      instance = DedupCluster.AppProcess.start(overrides, log);
-      DedupCluster.await("the instance to run again", () -> runningLines(log) > before);
+      instance = DedupCluster.restartApp(overrides, log);
       try (Output output = cluster.settledOutputOf(app, in, out, this::uploadKeys)) {
         assertEachKeyOnce(output, expected);
       }
@@ -388,16 +386,6 @@ class DedupAvroIT {
       instance.close();
     }
     assertOnlySchemasByIdWereRead();
-  }
-
-  private static long runningLines(Path log) {
-    try {
-      return java.nio.file.Files.readAllLines(log).stream()
-          .filter(l -> l.contains("-> RUNNING"))
-          .count();
-    } catch (IOException e) {
-      return 0;
-    }
   }
 
   private static String hex(byte[] bytes) {

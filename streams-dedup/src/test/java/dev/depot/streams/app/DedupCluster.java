@@ -12,6 +12,7 @@ import dev.depot.streams.TimeKeyExtractors;
 import dev.depot.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -490,6 +491,24 @@ final class DedupCluster implements AutoCloseable {
 
   /** What the application logs once its Streams instance runs. */
   static final String APP_RUNNING = "-> RUNNING";
+
+  /** Starts the application (again) on the same log and waits for its next RUNNING line. */
+  static ChildJvm restartApp(Map<String, String> overrides, Path log) throws IOException {
+    long before = runningLines(log);
+    ChildJvm app = startApp(overrides, log);
+    await("the application in " + log + " to be RUNNING again", () -> runningLines(log) > before);
+    return app;
+  }
+
+  private static long runningLines(Path log) {
+    try {
+      return Files.exists(log)
+          ? Files.readAllLines(log).stream().filter(l -> l.contains(APP_RUNNING)).count()
+          : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
 
   /**
    * {@code java -jar depot-dedup-app.jar config/streams-dedup.properties key=value...} in a child

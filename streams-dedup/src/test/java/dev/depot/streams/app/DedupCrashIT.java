@@ -10,7 +10,6 @@ import dev.depot.store.timekey.TimeKey;
 import dev.depot.streams.app.DedupCluster.Batch;
 import dev.depot.streams.app.DedupCluster.Output;
 import dev.depot.testing.ChildJvm;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -47,24 +46,6 @@ class DedupCrashIT extends OnBroker {
     return o;
   }
 
-  /** Starts the child and waits for its next RUNNING (the log file is appended to). */
-  private static ChildJvm restart(Map<String, String> overrides, Path log) throws IOException {
-    long before = runningLines(log);
-    ChildJvm app = DedupCluster.startApp(overrides, log);
-    await("the application in " + log + " to be RUNNING again", () -> runningLines(log) > before);
-    return app;
-  }
-
-  private static long runningLines(Path log) {
-    try {
-      return Files.exists(log)
-          ? Files.readAllLines(log).stream().filter(l -> l.contains("-> RUNNING")).count()
-          : 0;
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
   @ParameterizedTest(name = "{0}, {1} layout")
   @CsvSource({
     "at_least_once, reading",
@@ -82,7 +63,7 @@ class DedupCrashIT extends OnBroker {
     boolean batches = layout.equals("batch");
     Path log = LOGS.resolve(app + ".log");
     Set<TimeKey> expected = new HashSet<>();
-    ChildJvm instance = restart(overrides, log);
+    ChildJvm instance = DedupCluster.restartApp(overrides, log);
     try {
       for (int round = 0; round < 3; round++) {
         List<Batch> phase = uploads(8, 4, 4, 100, T0 + round * 4 * 100 * 100_000L);
@@ -97,7 +78,7 @@ class DedupCrashIT extends OnBroker {
         }
         instance.kill(); // mid-stream: half of the round may be left
         send(batches, in, everyNth(phase, 2)); // production goes on while it is down
-        instance = restart(overrides, log);
+        instance = DedupCluster.restartApp(overrides, log);
       }
       try (Output output = cluster.settledOutput(app, in, out)) {
         assertThat(output.counts.keySet()).as("readings forwarded").isEqualTo(expected);
@@ -158,7 +139,7 @@ class DedupCrashIT extends OnBroker {
     Path log = LOGS.resolve(app + ".log");
     List<Batch> first = uploads(8, 4, 4, 100, T0);
     Set<TimeKey> expected = new HashSet<>(DedupCluster.keysOf(first));
-    try (ChildJvm instance = restart(overrides, log)) {
+    try (ChildJvm instance = DedupCluster.restartApp(overrides, log)) {
       cluster.send(in, first);
       try (Output output = cluster.settledOutput(app, in, out)) {
         assertEachKeyOnce(output, expected);
