@@ -42,6 +42,16 @@ final class BlockCodec {
 
   static final Ticks NONE = new Ticks(0, 0, -1);
 
+  /**
+   * Whether {@link #fit} may find a smaller encoding for {@code block}: not for a block under 2
+   * bits a key (a regular stream's, or one with rare changes of period), which offsets of 1 bit or
+   * more would hardly beat; skipping it spares decoding every regular block each time it is
+   * written.
+   */
+  static boolean worthFitting(Block block) {
+    return block.count >= 3 && block.bitLength >= 2 * (block.count - 1);
+  }
+
   /** Chooses the tick parameters for {@code keys[0..count)}, or {@link #NONE}. */
   static Ticks fit(long[] keys, int count) {
     if (count < 3) {

@@ -497,7 +497,7 @@ final class SegmentFile {
       for (int b = 0; b < stream.blockCount; b++) {
         Block block = stream.blocks[b];
         ticks[b] = BlockCodec.NONE;
-        if (block.count >= 3) {
+        if (BlockCodec.worthFitting(block)) {
           block.decode(keys);
           ticks[b] = BlockCodec.fit(keys, block.count);
         }
@@ -872,9 +872,11 @@ final class SegmentFile {
         } else if (count < 1 || count > Block.MAX_KEYS || (count == 1) != (first == blockLast)) {
           damage = "impossible key count " + count + " in a block";
         } else {
-          if (scratch == null) {
-            scratch = new long[Block.MAX_KEYS];
+          if (problem == null) {
             problem = new String[1];
+          }
+          if (storedCount < 0 && scratch == null) {
+            scratch = new long[Block.MAX_KEYS]; // only tick blocks decode through it
           }
           blocks[b] =
               BlockCodec.read(in, first, blockLast, count, storedCount < 0, scratch, problem);
