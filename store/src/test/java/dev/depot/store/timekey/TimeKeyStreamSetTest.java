@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -227,7 +228,7 @@ class TimeKeyStreamSetTest {
   private static long mixedReading(long[][] irregular, int device, int i) {
     long tick = 1_700_000_000_000_000L + i * 100_000L;
     if (device < 8) {
-      return tick + new Random(device * 1_000_003L + i).nextInt(2001) - 1000;
+      return tick + new SplittableRandom(device * 1_000_003L + i).nextInt(2001) - 1000;
     } else if (device < 12) {
       return tick;
     }
