@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -218,6 +219,104 @@ class TimeKeyStreamSetTest {
     }
     assertThat(evictions).as("the workload outgrew the memory limit").isPositive();
     assertThat(loads).as("evicted segments were read back").isPositive();
+  }
+
+  /**
+   * The timestamp of reading {@code i} of device {@code device}: devices 0-7 at 10 Hz with +-1 ms
+   * jitter, 8-11 at exactly 10 Hz, 12-15 irregular (gaps of 1 us to about a second).
+   */
+  private static long mixedReading(long[][] irregular, int device, int i) {
+    long tick = 1_700_000_000_000_000L + i * 100_000L;
+    if (device < 8) {
+      return tick + new SplittableRandom(device * 1_000_003L + i).nextInt(2001) - 1000;
+    } else if (device < 12) {
+      return tick;
+    }
+    return irregular[device - 12][i];
+  }
+
+  @Test
+  void jitteredRegularAndIrregularStreamsMatchAHashSetThroughLateKeysEvictionAndReopen() {
+    Duration interval = Duration.ofSeconds(10);
+    Oracle oracle = new Oracle(10 * SECOND, -1);
+    Random random = new Random(7);
+    int readings = 6000;
+    long[][] irregular = new long[4][readings];
+    for (long[] stream : irregular) {
+      long t = 1_700_000_000_000_000L;
+      for (int i = 0; i < readings; i++) {
+        t += 1 + (random.nextInt(4) == 0 ? random.nextInt(1_000_000) : random.nextInt(300));
+        stream[i] = t;
+      }
+    }
+    List<TimeKey> heldBack = new ArrayList<>();
+    TimeKeyStreamSet set = open(interval, 64 << 10, null);
+    long evictions = 0;
+    try {
+      for (int from = 0; from < readings; from += 50) {
+        List<TimeKey> batch = new ArrayList<>();
+        for (int device = 0; device < 16; device++) {
+          for (int i = from; i < from + 50; i++) {
+            TimeKey key = TimeKey.of(mixedReading(irregular, device, i), 1, device);
+            // one key in 40 arrives late; one in 100 twice
+            if (random.nextInt(40) == 0) {
+              heldBack.add(key);
+            } else {
+              batch.add(key);
+              if (random.nextInt(100) == 0) {
+                batch.add(key);
+              }
+            }
+          }
+        }
+        assertThat(set.insert(batch)).as("from %d", from).containsExactly(oracle.insert(batch));
+        if (from % 1000 == 950) {
+          List<TimeKey> late = new ArrayList<>(heldBack);
+          heldBack.clear();
+          assertThat(set.insert(late)).containsExactly(oracle.insert(late));
+          set.checkpoint();
+        }
+        if (from % 3000 == 2950) {
+          evictions += set.stats().evictions();
+          set.close();
+          set = open(interval, 64 << 10, null);
+          assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+        }
+      }
+      assertThat(set.insert(heldBack)).containsExactly(oracle.insert(heldBack));
+      assertThat(set.stats().keys()).isEqualTo(oracle.keys.size());
+      for (int probe = 0; probe < 4000; probe++) {
+        int device = random.nextInt(16);
+        long t = mixedReading(irregular, device, random.nextInt(readings)) + random.nextInt(3) - 1;
+        TimeKey key = TimeKey.of(t, 1, device);
+        assertThat(set.contains(key)).as("%s", key).isEqualTo(oracle.keys.contains(key));
+      }
+    } finally {
+      set.close();
+    }
+    assertThat(evictions).as("the streams outgrew the memory limit").isPositive();
+  }
+
+  @Test
+  void aMillisecondOfJitterCostsAtMostOneAndAHalfBytesAKeyOnDisk() {
+    TimeKeyStreamSet set = open(Duration.ofMinutes(10), 64 << 20, null);
+    try {
+      for (int from = 0; from < 6000; from += 500) {
+        List<TimeKey> batch = new ArrayList<>();
+        for (int device = 0; device < 8; device++) {
+          for (int i = from; i < from + 500; i++) {
+            batch.add(TimeKey.of(mixedReading(null, device, i), 1, device));
+          }
+        }
+        set.insert(batch);
+      }
+      set.checkpoint();
+      TimeKeyStats stats = set.stats();
+      assertThat(stats.keys()).isEqualTo(8 * 6000);
+      assertThat((double) stats.bytesOnDisk() / stats.keys()).isLessThanOrEqualTo(1.5);
+    } finally {
+      set.close();
+    }
   }
 
   @Test

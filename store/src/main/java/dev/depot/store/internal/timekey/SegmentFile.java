@@ -67,13 +67,26 @@ import java.util.zip.CRC32C;
  *
  * chunks, from offset 64, back to back in increasing id order; a chunk is its stream's blocks,
  * zstd-compressed (one frame) when its index entry says so:
- *   per block, in increasing time order, not overlapping:
+ *   per block, in increasing time order, not overlapping, in one of two encodings (the smaller,
+ *   see {@link BlockCodec}):
  *     8  first microsecond
  *     8  last microsecond
- *     4  number of keys (1 to 4096)
+ *     4  number of keys (1 to 4096); bit 31 set for tick offsets
+ *   delta-of-delta (bit 31 clear):
  *     8  last delta (last - the key before it; 0 for a block of one key)
  *     4  bit length of the encoded keys
  *     8 * ceil(bit length / 64)  the encoded keys: delta-of-delta buckets, see {@link Block}
+ *   tick offsets (bit 31 set; 3 keys or more):
+ *     8  period P, in 1/65536 microsecond (0 to 2^63 / 4096)
+ *     8  minimum offset M
+ *     1  width W of the offsets in bits (1 to 40)
+ *     8 * ceil((keys - 1) * W / 64)  keys 1.. as W-bit unsigned offsets v_i, packed most
+ *        significant bit first into big-endian longs, zero padded: key i is
+ *        first + floor(i * P / 65536) + M + v_i, computed modulo 2^64; the keys so decoded must
+ *        increase and end at the last microsecond
+ *
+ * Files written before the tick-offset encoding existed hold only delta-of-delta blocks with bit 31
+ * clear, so they read the same.
  *
  * index, at the index offset: one 64-byte entry per stream, in increasing id order
  *      0    8 id (user id &lt;&lt; 32 | device id)
@@ -125,7 +138,13 @@ import java.util.zip.CRC32C;
  * per stream, in increasing id order:
  *   8  id
  *   4  number of blocks (at least 1)
- *   the blocks, as in a version 2 chunk
+ *   per block (always delta-of-delta):
+ *     8  first microsecond
+ *     8  last microsecond
+ *     4  number of keys (1 to 4096)
+ *     8  last delta
+ *     4  bit length of the encoded keys
+ *     8 * ceil(bit length / 64)  the encoded keys, see {@link Block}
  * </pre>
  */
 final class SegmentFile {
@@ -427,6 +446,8 @@ final class SegmentFile {
     long position = HEADER_V2_BYTES;
     ByteBuffer raw = ByteBuffer.allocate(256);
     ZstdCompressCtx zstd;
+    BlockCodec.Ticks[] ticks = new BlockCodec.Ticks[16];
+    final long[] keys = new long[Block.MAX_KEYS];
     long copyFrom = -1;
     long copyEnd = -1;
     FileChannel oldFile;
@@ -470,8 +491,17 @@ final class SegmentFile {
     Entry encode(Stream stream) throws IOException {
       flushCopy();
       int size = 0;
+      if (ticks.length < stream.blockCount) {
+        ticks = new BlockCodec.Ticks[Math.max(stream.blockCount, 2 * ticks.length)];
+      }
       for (int b = 0; b < stream.blockCount; b++) {
-        size += 32 + 8 * ((stream.blocks[b].bitLength + 63) >>> 6);
+        Block block = stream.blocks[b];
+        ticks[b] = BlockCodec.NONE;
+        if (BlockCodec.worthFitting(block)) {
+          block.decode(keys);
+          ticks[b] = BlockCodec.fit(keys, block.count);
+        }
+        size += BlockCodec.size(block, ticks[b]);
       }
       if (raw.capacity() < size) {
         raw = ByteBuffer.allocate(Math.max(size, raw.capacity() * 2));
@@ -479,12 +509,13 @@ final class SegmentFile {
       raw.clear();
       for (int b = 0; b < stream.blockCount; b++) {
         Block block = stream.blocks[b];
-        raw.putLong(block.first).putLong(block.last).putInt(block.count);
-        raw.putLong(block.lastDelta).putInt(block.bitLength);
-        int words = (block.bitLength + 63) >>> 6;
-        for (int w = 0; w < words; w++) {
-          raw.putLong(block.bits[w]);
+        if (ticks[b].width() >= 0) {
+          block.decode(keys);
         }
+        BlockCodec.write(block, keys, ticks[b], raw);
+      }
+      if (raw.position() != size) {
+        throw new IllegalStateException("chunk of " + raw.position() + " bytes, sized " + size);
       }
       byte[] stored = raw.array();
       int storedLength = size;
@@ -823,34 +854,37 @@ final class SegmentFile {
     ByteBuffer in = ByteBuffer.wrap(raw);
     Block[] blocks = new Block[entry.blocks()];
     long keys = 0;
+    long[] scratch = null;
+    String[] problem = null;
     for (int b = 0; b < blocks.length; b++) {
       String damage = null;
-      if (in.remaining() < 32) {
+      if (in.remaining() < 20) {
         damage = "chunk ends early";
       } else {
         long first = in.getLong();
         long blockLast = in.getLong();
-        int count = in.getInt();
-        long lastDelta = in.getLong();
-        int bitLength = in.getInt();
-        int words = (bitLength + 63) >>> 6;
+        int storedCount = in.getInt();
+        int count = storedCount & ~BlockCodec.TICK_FLAG;
         if (first < start || blockLast > last || first > blockLast) {
           damage = "block [" + first + ", " + blockLast + "] is outside the segment or reversed";
         } else if (b > 0 && first <= blocks[b - 1].last) {
           damage = "blocks overlap or are out of order";
         } else if (count < 1 || count > Block.MAX_KEYS || (count == 1) != (first == blockLast)) {
           damage = "impossible key count " + count + " in a block";
-        } else if (bitLength < count - 1 || bitLength > 68L * (count - 1)) {
-          damage = "impossible bit length " + bitLength + " for " + count + " keys";
-        } else if (in.remaining() < 8L * words) {
-          damage = "chunk ends early";
         } else {
-          long[] bits = new long[Math.max(1, words)];
-          for (int w = 0; w < words; w++) {
-            bits[w] = in.getLong();
+          if (problem == null) {
+            problem = new String[1];
           }
-          blocks[b] = new Block(first, blockLast, count, lastDelta, bits, bitLength);
-          keys += count;
+          if (storedCount < 0 && scratch == null) {
+            scratch = new long[Block.MAX_KEYS]; // only tick blocks decode through it
+          }
+          blocks[b] =
+              BlockCodec.read(in, first, blockLast, count, storedCount < 0, scratch, problem);
+          if (blocks[b] == null) {
+            damage = problem[0];
+          } else {
+            keys += count;
+          }
         }
       }
       if (damage != null) {
