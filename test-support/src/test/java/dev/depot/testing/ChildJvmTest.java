@@ -30,6 +30,15 @@ class ChildJvmTest {
     }
   }
 
+  /** Waits until it is stopped, whatever happens to its standard input. */
+  public static final class Waiter {
+    public static void main(String[] args) throws Exception {
+      System.out.println("waiting");
+      System.out.flush();
+      new java.util.concurrent.CountDownLatch(1).await();
+    }
+  }
+
   private static ChildJvm.Builder echo() {
     return ChildJvm.main(Echo.class).jvmArg("-Xmx64m").jvmArg("-Dchild.property=p");
   }
@@ -74,8 +83,11 @@ class ChildJvmTest {
 
   @Test
   void closeStopsTheChildWithSigterm() throws Exception {
-    ChildJvm child = echo().log(dir.resolve("echo.log")).start();
-    child.awaitLog("to stderr", Duration.ofMinutes(1));
+    // not the echo: Process.destroy() also closes the child's standard input, and the echo
+    // would then race the signal to a normal exit
+    ChildJvm child =
+        ChildJvm.main(Waiter.class).jvmArg("-Xmx64m").log(dir.resolve("waiter.log")).start();
+    child.awaitLog("waiting", Duration.ofMinutes(1));
 
     child.close();
 
