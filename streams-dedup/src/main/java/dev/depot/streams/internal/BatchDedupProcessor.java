@@ -9,9 +9,6 @@ import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
-import org.apache.kafka.streams.query.PositionBound;
-import org.apache.kafka.streams.query.QueryConfig;
-import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private static final Logger LOG = LoggerFactory.getLogger(BatchDedupProcessor.class);
-  private static final PositionBound UNBOUNDED = PositionBound.unbounded();
-  private static final QueryConfig NO_INFO = new QueryConfig(false);
 
   private final String storeName;
   private final TimeKeyBatchExtractor<K, V> extractor;
@@ -95,16 +90,7 @@ public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, 
       recordsDropped.record();
       return;
     }
-    QueryResult<InsertBatch> result = store.query(insert, UNBOUNDED, NO_INFO);
-    if (!result.isSuccess() || result.getResult() != insert) {
-      throw new StreamsException(
-          "store "
-              + storeName
-              + " did not take a batch insert ("
-              + (result.isSuccess() ? "another result" : result.getFailureMessage())
-              + "): it must be a time-key store built by DedupStores.timeKeySet");
-    }
-    int fresh = insert.inserted;
+    int fresh = insert.applyTo(store, storeName); // the block is logged in this transaction
     if (fresh < n) {
       dropped.record(n - fresh);
     }
@@ -113,7 +99,6 @@ public final class BatchDedupProcessor<K, V> implements FixedKeyProcessor<K, V, 
       return;
     }
     inserted.record(fresh);
-    store.put(Bytes.wrap(insert.blockKey), insert.block); // the changelog, in this transaction
     forwarded.record();
     if (fresh == n) {
       context.forward(record);

@@ -10,9 +10,6 @@ import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
-import org.apache.kafka.streams.query.PositionBound;
-import org.apache.kafka.streams.query.QueryConfig;
-import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +27,6 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
   private final String storeName;
   private final TimeKeyExtractor<K, V> extractor;
   private final BadRecordHandling badRecords;
-  private static final PositionBound UNBOUNDED = PositionBound.unbounded();
-  private static final QueryConfig NO_INFO = new QueryConfig(false);
   private final InsertBatch one = new InsertBatch();
   private boolean logSources;
   private FixedKeyProcessorContext<K, V> context;
@@ -104,16 +99,7 @@ public final class DedupProcessor<K, V> implements FixedKeyProcessor<K, V, V> {
     one.reset(1);
     one.micros[0] = key.micros();
     one.ids[0] = key.id();
-    QueryResult<InsertBatch> result = store.query(one, UNBOUNDED, NO_INFO);
-    if (!result.isSuccess() || result.getResult() != one) {
-      throw new StreamsException(
-          "store " + storeName + " did not take a batch insert: it must be a time-key store");
-    }
-    if (one.inserted == 0) {
-      return false;
-    }
-    store.put(Bytes.wrap(one.blockKey), one.block);
-    return true;
+    return one.applyTo(store, storeName) > 0;
   }
 
   private String describe() {
