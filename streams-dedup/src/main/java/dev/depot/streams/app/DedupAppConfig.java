@@ -8,6 +8,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The dedup application's own settings ({@code dedup.*}); every other key of its properties file
@@ -240,7 +241,14 @@ public final class DedupAppConfig extends AbstractConfig {
             RETENTION_MS,
             Type.LONG,
             604_800_000L,
-            Range.atLeast(-1L),
+            ConfigDef.LambdaValidator.with(
+                (name, value) -> {
+                  long ms = (Long) value;
+                  if (ms != -1 && ms < 1) {
+                    throw new ConfigException(name, value, "must be -1 (forever) or at least 1");
+                  }
+                },
+                () -> "-1 (forever) or [1,...]"),
             Importance.MEDIUM,
             "How long a reading is remembered behind the newest one; -1 forever.",
             GROUP_STORE,

@@ -66,6 +66,11 @@ class DedupAppTest {
     assertThatThrownBy(() -> DedupApp.topology(sample("dedup.retention.ms=-5")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dedup.retention.ms");
+    // zero used to mean "forever" silently; -1 says that
+    assertThatThrownBy(() -> DedupApp.topology(sample("dedup.retention.ms=0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Invalid value 0 for configuration dedup.retention.ms: must be -1 (forever) or at least 1");
     assertThatThrownBy(() -> sample("dedup.input.topic"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("expected key=value, got 'dedup.input.topic'");
