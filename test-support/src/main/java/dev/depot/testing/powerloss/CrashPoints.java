@@ -108,7 +108,7 @@ public final class CrashPoints {
     }
     long total = counting.operations();
     int restarts = 0;
-    checkAfter(counting, counted, scenario, total, Crash.loseUnsynced(), List.of());
+    checkAfter(counting, counted, scenario, -1, Crash.loseUnsynced(), counting.recentOperations());
     restarts++;
     deleteTree(workDir.resolve("count"));
 
@@ -186,6 +186,9 @@ public final class CrashPoints {
   }
 
   private String where(long k, long total, Crash crash, long seedUsed) {
+    if (k < 0) {
+      return name + ": power cut after the last operation, restart " + crash;
+    }
     return name
         + ": power cut before operation "
         + k

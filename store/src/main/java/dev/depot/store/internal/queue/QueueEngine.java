@@ -5,6 +5,7 @@ import static dev.depot.store.internal.queue.SegmentFormat.TYPE_TAGGED;
 
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.DirectoryLock;
+import dev.depot.store.internal.FileSync;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
@@ -100,7 +101,7 @@ public final class QueueEngine implements DepotQueue {
 
   private void openWriter() {
     try {
-      Files.createDirectories(dir);
+      FileSync.createDirectories(dir);
     } catch (IOException e) {
       throw new DepotException("cannot create queue directory " + dir + ": " + e, e);
     }

@@ -22,6 +22,9 @@ import java.util.zip.CRC32C;
 final class TailRecovery {
   private static final System.Logger LOG = System.getLogger(TailRecovery.class.getName());
 
+  /** The smallest unit a disk writes: a hole left by a power cut spans whole sectors. */
+  private static final int SECTOR_BYTES = 512;
+
   /**
    * Where to append: {@code sink} over segment {@code segment}, or a new segment {@code segment}
    * when {@code sink} is null. {@code lastId} is the newest complete record found in it, or -1 to
@@ -93,7 +96,15 @@ final class TailRecovery {
           continue;
         }
         if (extent == FrameReader.DAMAGE_MIDDLE) {
-          throw damage;
+          long next = reader.resumeAt();
+          if (next - pos < FRAME_HEADER_BYTES
+              || next - pos - FRAME_HEADER_BYTES > SegmentFormat.MAX_PAYLOAD_BYTES
+              || !overlapsZeroSector(channel, pos, next)) {
+            throw damage;
+          }
+          markHole(channel, file, pos, next);
+          pos = next;
+          continue;
         }
         pos = markTornTail(channel, file, pos, size);
         break;
@@ -116,6 +127,73 @@ final class TailRecovery {
     int payload =
         (int)
             Math.max(0, Math.min(size - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES));
+    writePartialHeader(channel, file, pos, payload);
+    long end = pos + FRAME_HEADER_BYTES + payload;
+    if (channel.size() > end) {
+      channel.truncate(end);
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "marked torn tail of {0} at position {1} ({2} bytes) as a partial record",
+        file,
+        pos,
+        size - pos);
+    return end;
+  }
+
+  /**
+   * Whether [{@code from}, {@code to}) holds the end of an aligned sector that is zeros from {@code
+   * from} or from its start on (at least a frame header's worth): the mark of a power cut that
+   * wrote back the unsynced tail out of order, leaving never-written sectors before records that
+   * reached the disk. A bit flip in synced data does not leave that; the writer refuses those.
+   */
+  private static boolean overlapsZeroSector(FileChannel channel, long from, long to)
+      throws IOException {
+    ByteBuffer sector = ByteBuffer.allocate(SECTOR_BYTES);
+    for (long at = from / SECTOR_BYTES * SECTOR_BYTES; at < to; at += SECTOR_BYTES) {
+      int skip = (int) Math.max(0, from - at);
+      if (SECTOR_BYTES - skip < FRAME_HEADER_BYTES) {
+        continue;
+      }
+      sector.clear();
+      while (sector.hasRemaining() && channel.read(sector, at + sector.position()) >= 0) {
+        // reads the whole sector
+      }
+      if (sector.hasRemaining()) {
+        return false; // the file ends inside it
+      }
+      boolean zero = true;
+      for (int i = skip; i < SECTOR_BYTES && zero; i++) {
+        zero = sector.get(i) == 0;
+      }
+      if (zero) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Turns the hole from {@code pos} to the valid frame at {@code next} into one PARTIAL frame, so
+   * that the records after it stay readable and appends go on after the last of them.
+   */
+  private static void markHole(FileChannel channel, Path file, long pos, long next)
+      throws IOException {
+    writePartialHeader(channel, file, pos, (int) (next - pos - FRAME_HEADER_BYTES));
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "marked a hole of {0} at position {1} ({2} bytes, zeros a power cut left before later"
+            + " records) as a partial record",
+        file,
+        pos,
+        next - pos);
+  }
+
+  /**
+   * Writes at {@code pos} the header of a PARTIAL frame over the {@code payload} bytes after it.
+   */
+  private static void writePartialHeader(FileChannel channel, Path file, long pos, int payload)
+      throws IOException {
     ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     header.putInt(4, (TYPE_PARTIAL << 30) | payload);
     header.putInt(8, (int) pos);
@@ -138,16 +216,5 @@ final class TailRecovery {
     while (header.hasRemaining()) {
       channel.write(header, pos + header.position());
     }
-    long end = pos + FRAME_HEADER_BYTES + payload;
-    if (channel.size() > end) {
-      channel.truncate(end);
-    }
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "marked torn tail of {0} at position {1} ({2} bytes) as a partial record",
-        file,
-        pos,
-        size - pos);
-    return end;
   }
 }
