@@ -107,7 +107,7 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       dir =
           temporary
               ? Files.createTempDirectory("timekeys-")
-              : Files.createDirectories(config.directory()).toAbsolutePath();
+              : FileSync.createDirectories(config.directory()).toAbsolutePath();
     } catch (IOException e) {
       throw new DepotException(
           "cannot create the time-key set directory " + config.directory() + ": " + e, e);
