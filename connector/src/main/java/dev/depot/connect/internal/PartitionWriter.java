@@ -5,6 +5,7 @@ import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.store.DepotException;
 import dev.depot.store.DepotLockedException;
 import dev.depot.store.internal.AtomicFiles;
+import dev.depot.store.internal.FileSync;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
@@ -79,7 +80,16 @@ public final class PartitionWriter implements AutoCloseable {
    */
   public static PartitionWriter open(
       DepotSinkConfig config, TopicPartition tp, SinkMetrics metrics) {
-    Path dir = Path.of(config.path(), tp.topic(), Integer.toString(tp.partition()));
+    return open(config, Path.of(config.path()), tp, metrics);
+  }
+
+  /**
+   * Opens the queue of {@code tp} under {@code depotPath}, which stands for {@code depot.path}: a
+   * path of any file system (the power-loss tests give theirs); every file is reached from it.
+   */
+  public static PartitionWriter open(
+      DepotSinkConfig config, Path depotPath, TopicPartition tp, SinkMetrics metrics) {
+    Path dir = depotPath.resolve(tp.topic()).resolve(Integer.toString(tp.partition()));
     checkFormat(dir, config.format());
     DepotQueue.Builder builder =
         DepotQueue.builder(dir)
@@ -148,7 +158,7 @@ public final class PartitionWriter implements AutoCloseable {
         // Decoded leniently: a torn file may end inside a character, or hold garbage.
         existing = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
       } catch (NoSuchFileException e) {
-        Files.createDirectories(dir);
+        FileSync.createDirectories(dir); // durable in its parents, like the file in it
         AtomicFiles.write(file, (wanted + "\n").getBytes(StandardCharsets.UTF_8));
         return;
       }
