@@ -3,6 +3,7 @@ package dev.depot.streams.internal;
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.AtomicFiles;
+import dev.depot.store.internal.FileSync;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.store.timekey.TimeKeyStats;
 import dev.depot.store.timekey.TimeKeyStreamSet;
@@ -95,6 +96,7 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
   private final long checkpointIntervalNanos;
 
   private Path dir;
+  private Path stateDirOverride;
   private boolean exactlyOnce;
   private long lastCheckpointNanos;
   private StoreMetrics metrics;
@@ -154,17 +156,27 @@ public final class TimeKeyStore implements KeyValueStore<Bytes, byte[]> {
     return name;
   }
 
+  /**
+   * Keeps the store's files under {@code stateDir} instead of the context's {@code stateDir()} (a
+   * {@code java.io.File}, so always the default file system): for tests on another file system.
+   */
+  TimeKeyStore inStateDir(Path stateDir) {
+    this.stateDirOverride = stateDir;
+    return this;
+  }
+
   @Override
   public void init(StateStoreContext context, StateStore root) {
     this.context = context;
-    this.dir = context.stateDir().toPath().resolve(name);
+    this.dir =
+        (stateDirOverride != null ? stateDirOverride : context.stateDir().toPath()).resolve(name);
     exactlyOnce =
         StreamsConfig.EXACTLY_ONCE_V2.equals(
             String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
     Object appId = context.appConfigs().get(StreamsConfig.APPLICATION_ID_CONFIG);
     changelog = new TopicPartition(appId + "-" + name + "-changelog", context.taskId().partition());
     try {
-      Files.createDirectories(dir);
+      FileSync.createDirectories(dir); // durable in the task directory, like its files
       boolean uncleanShutdown = Files.exists(dir.resolve(OPEN_MARKER));
       committed = readOffsets(dir.resolve(OFFSETS_FILE));
       try {
