@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +25,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TimeKeyPowerLossTest {
   private static final Duration INTERVAL = Duration.ofSeconds(1);
-  private static final int DEVICES = 300;
+  private static final int DEVICES = 120;
 
   @TempDir Path temp;
+
+  /** Eviction logs each failure a power cut causes, with its stack: hundreds of them here. */
+  private static final Logger ENGINE_LOG =
+      Logger.getLogger("dev.depot.store.internal.timekey.TimeKeySetEngine");
+
+  private static Level engineLevel;
+
+  @BeforeAll
+  static void quietEngine() {
+    engineLevel = ENGINE_LOG.getLevel();
+    ENGINE_LOG.setLevel(Level.OFF);
+  }
+
+  @AfterAll
+  static void restoreEngineLog() {
+    ENGINE_LOG.setLevel(engineLevel);
+  }
 
   /** What the workload was promised. */
   static final class Promises {
@@ -31,6 +52,7 @@ class TimeKeyPowerLossTest {
     final Set<TimeKey> checkpointed = new HashSet<>(); // after checkpoint() returned
     long mayVanishBelow = Long.MIN_VALUE; // before an expiry was asked for
     long newest = Long.MIN_VALUE;
+    long evictions; // in the first session, for the test that the workload evicts
   }
 
   /** Batch {@code b}: every device's readings over 200 ms, 5 segments a second. */
@@ -78,6 +100,7 @@ class TimeKeyPowerLossTest {
                 checkpoint(set, p);
               }
             }
+            p.evictions = set.stats().evictions();
             p.mayVanishBelow = Workload.EPOCH + 1_000_000L;
             set.expireBefore(Workload.EPOCH + 1_000_000L);
             insert(set, p, b++);
@@ -122,6 +145,14 @@ class TimeKeyPowerLossTest {
     static long of(long micros) {
       return micros == Long.MIN_VALUE ? micros : Math.floorDiv(micros, 1_000_000L) * 1_000_000L;
     }
+  }
+
+  @Test
+  void theWorkloadEvictsStreamsThroughTheSpillLog() throws Exception {
+    Promises p = new Promises();
+    WORKLOAD.run(temp, p);
+    assertThat(p.evictions).isPositive();
+    WORKLOAD.check(temp, p);
   }
 
   @Test

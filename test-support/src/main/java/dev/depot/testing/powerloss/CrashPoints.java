@@ -108,7 +108,8 @@ public final class CrashPoints {
     }
     long total = counting.operations();
     int restarts = 0;
-    checkAfter(counting, counted, scenario, -1, Crash.loseUnsynced(), counting.recentOperations());
+    checkAfter(
+        counting, counted, scenario, -1, total, Crash.loseUnsynced(), counting.recentOperations());
     restarts++;
     deleteTree(workDir.resolve("count"));
 
@@ -149,7 +150,7 @@ public final class CrashPoints {
               where(k, total, crash, seedUsed)
                   + ": the workload ran fewer operations than when counted (not deterministic?)");
         }
-        checkAfter(fs, state, scenario, k, crash, fs.recentOperations());
+        checkAfter(fs, state, scenario, k, total, crash, fs.recentOperations());
         restarts++;
         deleteTree(dir);
       }
@@ -162,6 +163,7 @@ public final class CrashPoints {
       S state,
       Scenario<S> scenario,
       long k,
+      long total,
       Crash crash,
       List<String> before)
       throws IOException {
@@ -170,13 +172,13 @@ public final class CrashPoints {
     try {
       after = fs.restart(crash);
     } catch (IllegalStateException e) {
-      throw new AssertionError(where(k, -1, crash, seedUsed) + ": " + e.getMessage(), e);
+      throw new AssertionError(where(k, total, crash, seedUsed) + ": " + e.getMessage(), e);
     }
     try {
       scenario.check(after.root(), state);
     } catch (Exception | AssertionError e) {
       throw new AssertionError(
-          where(k, -1, crash, seedUsed)
+          where(k, total, crash, seedUsed)
               + " (operations before the cut: "
               + before
               + "): "

@@ -304,8 +304,38 @@ class PowerLossFileSystemTest {
                 CrashPoints.builder("replace without a directory sync", temp)
                     .run(ArrayList<String>::new, new Replacer(false)))
         .isInstanceOf(AssertionError.class)
-        .hasMessageContaining("power cut before operation")
-        .hasMessageContaining("-Dpowerloss.point=");
+        .hasMessageContaining("replace without a directory sync: power cut")
+        .hasMessageContaining("restart loseUnsynced()")
+        .hasMessageContaining("rename");
+  }
+
+  @Test
+  void aFailureAtACrashPointNamesThePointAndHowToReplayIt() {
+    // promises "x" before anything is synced: right at its end, wrong from operation 2 (of 6:
+    // create, write, truncate, write, force, directory force)
+    assertThatThrownBy(
+            () ->
+                CrashPoints.builder("one write, never synced", temp)
+                    .run(
+                        ArrayList<String>::new,
+                        new CrashPoints.Scenario<List<String>>() {
+                          @Override
+                          public void run(Path root, List<String> promised) throws Exception {
+                            write(root.resolve("a"), "x", false);
+                            promised.add("x");
+                            write(root.resolve("a"), "x", true);
+                            syncDir(root);
+                          }
+
+                          @Override
+                          public void check(Path root, List<String> promised) throws Exception {
+                            assertThat(promised.isEmpty() || read(root.resolve("a")).equals("x"))
+                                .isTrue();
+                          }
+                        }))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("one write, never synced: power cut before operation 2 of 6")
+        .hasMessageContaining("-Dpowerloss.point=2 -Dpowerloss.seed=1");
   }
 
   @Test

@@ -65,8 +65,13 @@ import java.util.zip.CRC32C;
  *   <li>if the frame's length field is intact (the frame ends where another valid frame begins),
  *       the damage is confined to one record: the frame stays as it is, readers raise {@link
  *       DepotCorruptionException} for it and continue after it;
- *   <li>else, if a valid frame begins anywhere after {@code p}, the segment is damaged in the
- *       middle and opening for write fails with {@link DepotCorruptionException};
+ *   <li>else, if a valid frame begins anywhere after {@code p}, at {@code q}: when an aligned
+ *       512-byte sector from {@code p} (or from its start) to its end, at least 12 bytes, within
+ *       [{@code p}, {@code q}) is all zeros, this is a hole a power cut left (unsynced sectors
+ *       written back out of order, some never): the writer overwrites the 12 bytes at {@code p}
+ *       with a PARTIAL frame header whose payload runs to {@code q} and goes on scanning at {@code
+ *       q}. Otherwise the segment is damaged in the middle and opening for write fails with {@link
+ *       DepotCorruptionException};
  *   <li>else the bytes from {@code p} to the end of the file are a torn tail. The writer overwrites
  *       the 12 bytes at {@code p} with a PARTIAL frame header whose payload is the rest of the file
  *       (extending the file to {@code p + 12} when fewer bytes were left), and appends after it.
