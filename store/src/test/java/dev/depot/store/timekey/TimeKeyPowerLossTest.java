@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TimeKeyPowerLossTest {
   private static final Duration INTERVAL = Duration.ofSeconds(1);
-  private static final int DEVICES = 120;
+  private static final int DEVICES = 200;
 
   @TempDir Path temp;
 
