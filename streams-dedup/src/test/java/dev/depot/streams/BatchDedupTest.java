@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.depot.registry.ConfluentWire;
 import dev.depot.store.timekey.TimeKey;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,11 +19,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -137,21 +132,12 @@ class BatchDedupTest {
     }
     upload.put("readings", list);
     upload.put("sent_us", 123_456_789L);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(ByteBuffer.allocate(5).put((byte) 0).putInt(SCHEMA_ID).array());
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    try {
-      new GenericDatumWriter<GenericRecord>(UPLOAD).write(upload, encoder);
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return ConfluentWire.encode(SCHEMA_ID, UPLOAD, upload);
   }
 
   private static List<R> avroReadings(byte[] value) throws IOException {
     assertThat(value[0]).isEqualTo((byte) 0);
-    assertThat(ByteBuffer.wrap(value, 1, 4).getInt()).isEqualTo(SCHEMA_ID);
+    assertThat(ConfluentWire.schemaId(value)).isEqualTo(SCHEMA_ID);
     GenericRecord upload =
         new GenericDatumReader<GenericRecord>(UPLOAD)
             .read(null, DecoderFactory.get().binaryDecoder(value, 5, value.length - 5, null));
