@@ -9,7 +9,10 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.converters.ByteArrayConverter;
 import org.apache.kafka.connect.sink.SinkConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Kafka Connect sink that stores each topic-partition in its own depot queue, at {@code
@@ -37,6 +40,7 @@ import org.apache.kafka.connect.sink.SinkConnector;
  * header values is refused, unless {@code behavior.on.converted.headers=write}.
  */
 public class DepotSinkConnector extends SinkConnector {
+  private static final Logger LOG = LoggerFactory.getLogger(DepotSinkConnector.class);
   private Map<String, String> props;
 
   @Override
@@ -47,9 +51,18 @@ public class DepotSinkConnector extends SinkConnector {
   @Override
   public void start(Map<String, String> props) {
     // fail now, with the setting named, rather than in every task
-    String headers = HeaderCheck.configProblem(new DepotSinkConfig(props));
+    DepotSinkConfig config = new DepotSinkConfig(props);
+    String headers = HeaderCheck.configProblem(config);
     if (headers != null) {
       throw new ConfigException(headers);
+    }
+    if (HeaderCheck.applies(config) && config.headerConverter() == null) {
+      LOG.warn(
+          "header.converter is not set in the connector config, so the worker's applies (Kafka's"
+              + " default, SimpleHeaderConverter, parses header values): a task fails at the first"
+              + " header that does not arrive as bytes. Set header.converter={} to store headers"
+              + " byte for byte",
+          ByteArrayConverter.class.getName());
     }
     this.props = Map.copyOf(props);
   }
