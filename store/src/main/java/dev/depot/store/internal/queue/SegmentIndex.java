@@ -75,20 +75,23 @@ final class SegmentIndex {
    * The entries' order makes that a binary search.
    */
   static int find(Entries entries, Seek seek, long target, long limit) throws DamagedException {
+    int last = entries.count() - 1;
+    if (last < 0) {
+      return -1;
+    }
+    // A full segment that holds nothing the seek looks for ends with an entry that says so: one
+    // read instead of a binary search, for each segment a seek steps over.
+    entries.load(last);
+    if (before(entries, seek, target, limit)) {
+      return last;
+    }
     int lo = 0;
-    int hi = entries.count() - 1;
+    int hi = last - 1;
     int found = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
       entries.load(mid);
-      boolean before =
-          entries.filePos() <= limit
-              && switch (seek) {
-                case ID -> entries.recordPos() <= target;
-                case TIMESTAMP -> entries.maxTimestamp() < target;
-                case TAG -> entries.maxTag() < target;
-              };
-      if (before) {
+      if (before(entries, seek, target, limit)) {
         found = mid;
         lo = mid + 1;
       } else {
@@ -96,6 +99,20 @@ final class SegmentIndex {
       }
     }
     return found;
+  }
+
+  /**
+   * Whether no record before the loaded entry can be what the seek looks for: all are smaller, or
+   * none has a value (Long.MIN_VALUE, which never matches, also when it is the target).
+   */
+  private static boolean before(Entries entries, Seek seek, long target, long limit) {
+    return entries.filePos() <= limit
+        && switch (seek) {
+          case ID -> entries.recordPos() <= target;
+          case TIMESTAMP ->
+              entries.maxTimestamp() < target || entries.maxTimestamp() == Long.MIN_VALUE;
+          case TAG -> entries.maxTag() < target || entries.maxTag() == Long.MIN_VALUE;
+        };
   }
 
   /**

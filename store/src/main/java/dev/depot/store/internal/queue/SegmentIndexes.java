@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -222,10 +223,12 @@ final class SegmentIndexes {
    * segment cannot be read. Corrupt records are left out (a seek does not stop at them).
    */
   SegmentIndex.Builder rebuild(SegmentSource source, int segment, long size) {
-    fileLock.lock();
+    // The scan takes no lock: a cursor over a full segment never asks the writer for anything.
+    SegmentIndex.Builder builder = newBuilder(segment);
+    long next = SegmentFormat.HEADER_BYTES;
+    Path segmentFile = source.segmentFile(segment);
     try {
-      SegmentIndex.Builder builder = newBuilder(segment);
-      long next = SegmentFormat.HEADER_BYTES;
+      FileTime before = Files.getLastModifiedTime(segmentFile);
       try (QueueCursor cursor = new QueueCursor(source, DepotIds.of(segment, 0), segment, false)) {
         while (true) {
           DepotRecord record;
@@ -248,16 +251,28 @@ final class SegmentIndexes {
         }
       }
       builder.end(size, Math.max(next, size));
-      builder.writeTo(file(segment), channels);
-      LOG.log(System.Logger.Level.INFO, "rebuilt the index of segment {0} of {1}", segment, dir);
+      fileLock.lock();
+      try {
+        // A rewrite that replaced the segment meanwhile wrote its own index.
+        if (Files.size(segmentFile) == size
+            && Files.getLastModifiedTime(segmentFile).equals(before)) {
+          builder.writeTo(file(segment), channels);
+          LOG.log(
+              System.Logger.Level.INFO, "rebuilt the index of segment {0} of {1}", segment, dir);
+        }
+      } catch (IOException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "cannot write the rebuilt index of segment " + segment + " of " + dir + ": " + e);
+      } finally {
+        fileLock.unlock();
+      }
       return builder;
     } catch (IOException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
           "cannot rebuild the index of segment " + segment + " of " + dir + ": " + e);
       return null;
-    } finally {
-      fileLock.unlock();
     }
   }
 }

@@ -161,7 +161,8 @@ class SeekTest {
         tags.addAll(List.of(w.tag() - 1, w.tag(), w.tag() + 1));
       }
     }
-    times.addAll(List.of(Long.MIN_VALUE, 0L, BASE - 1000, times.last() + 1000, Long.MAX_VALUE));
+    long lastTime = times.isEmpty() ? BASE : times.last(); // version 1 records have none
+    times.addAll(List.of(Long.MIN_VALUE, 0L, BASE - 1000, lastTime + 1000, Long.MAX_VALUE));
     tags.addAll(List.of(Long.MIN_VALUE, -1L, tags.last() + 1000, Long.MAX_VALUE));
     for (long t : times) {
       reads.add(
@@ -314,6 +315,61 @@ class SeekTest {
     try (DepotQueue queue = builder().build()) {
       checkAllSeeks(queue, written, false);
       checkAllSeeks(queue, written, true); // all rebuilt
+    }
+  }
+
+  /**
+   * Makes a version 1 queue: segments written with records of types 0 to 2 only, their headers set
+   * back to version 1, and no index files (version 1 had none).
+   */
+  private void makeVersionOne(int n) throws IOException {
+    try (DepotQueue queue = builder().build()) {
+      for (int i = 0; i < n; i++) {
+        byte[] item = Items.item(SEED, i, 120);
+        long id = i % 5 == 0 ? queue.append(item) : queue.append(item, 3L * i);
+        written.add(
+            new Written(
+                id, i % 5 == 0 ? DepotRecord.NO_TAG : 3L * i, DepotRecord.NO_TIMESTAMP, item));
+      }
+    }
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".idx")) {
+          Files.delete(file);
+        } else if (name.endsWith(".seg")) {
+          byte[] bytes = Files.readAllBytes(file);
+          bytes[4] = 1;
+          CRC32C crc = new CRC32C();
+          crc.update(bytes, 0, 12);
+          ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(12, (int) crc.getValue());
+          Files.write(file, bytes);
+        }
+      }
+    }
+  }
+
+  @Test
+  void versionOneQueuesSeekByIdAndTagGainIndexesAndTakeTimedRecordsInANewSegment()
+      throws IOException {
+    makeVersionOne(500);
+    try (DepotQueue reader = readOnly()) {
+      assertThat(reader.segments()).hasSizeGreaterThan(4);
+      checkAllSeeks(reader, written, false);
+    }
+    try (DepotQueue queue = builder().build()) {
+      checkAllSeeks(queue, written, false); // rebuilds the indexes of the full segments
+      checkAllSeeks(queue, written, true);
+      int lastV1 = queue.segments().size() - 1;
+      appendRecords(queue, 200); // timed records: a version 2 segment starts
+      assertThat(Files.readAllBytes(dir.resolve(SegmentFormat.fileName(lastV1)))[4])
+          .isEqualTo((byte) 1);
+      assertThat(Files.readAllBytes(dir.resolve(SegmentFormat.fileName(lastV1 + 1)))[4])
+          .isEqualTo((byte) 2);
+      checkAllSeeks(queue, written, true);
+    }
+    try (DepotQueue reader = readOnly()) {
+      checkAllSeeks(reader, written, true);
     }
   }
 
