@@ -321,6 +321,7 @@ final class Appender {
         throw fail("cannot sync " + dir, e);
       }
       syncedId = target;
+      indexes.publishActive();
     }
   }
 
@@ -378,6 +379,7 @@ final class Appender {
         index.end(sink.end(), sink.end());
         indexes.write(index);
       }
+      indexes.closeFiles();
       if (sink != null) {
         sink.channel().close();
       }

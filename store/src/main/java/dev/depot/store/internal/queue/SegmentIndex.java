@@ -127,6 +127,12 @@ final class SegmentIndex {
     private long maxTag = DepotRecord.NO_TAG;
     private long lastFilePos = SegmentFormat.HEADER_BYTES;
 
+    /** Set once the index is complete and written whole: it is no longer appended to a file. */
+    volatile boolean sealed;
+
+    /** Set when its file could not be written as the segment grew; guarded by the file lock. */
+    boolean publishFailed;
+
     // Guarded by this; arrays are replaced, never changed below count, once published.
     private long[] positions = new long[64];
     private long[] timestamps = new long[64];
@@ -187,14 +193,40 @@ final class SegmentIndex {
     void writeTo(Path file, SegmentChannels channels) throws IOException {
       Entries entries = snapshot();
       Path temp = file.resolveSibling(SegmentFormat.indexFileName(segment) + ".tmp");
+      ByteBuffer buf = encode(entries, 0, true);
+      try (FileChannel out = channels.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
+        writeFully(out, buf, 0);
+      } catch (IOException e) {
+        Files.deleteIfExists(temp);
+        throw e;
+      }
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Appends the entries from {@code from} on to an index file of this segment that holds the
+     * header and the entries before them; returns how many entries the file then holds.
+     */
+    int appendTo(FileChannel out, int from) throws IOException {
+      Entries entries = snapshot();
+      if (entries.count() > from) {
+        writeFully(out, encode(entries, from, false), HEADER_BYTES + (long) from * ENTRY_BYTES);
+      }
+      return entries.count();
+    }
+
+    /** The bytes of entries {@code from} to the end, after the file header when {@code header}. */
+    private ByteBuffer encode(Entries entries, int from, boolean header) {
       ByteBuffer buf =
-          ByteBuffer.allocate(HEADER_BYTES + entries.count() * ENTRY_BYTES)
+          ByteBuffer.allocate((header ? HEADER_BYTES : 0) + (entries.count() - from) * ENTRY_BYTES)
               .order(ByteOrder.LITTLE_ENDIAN);
       CRC32C crc = new CRC32C();
-      buf.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0).putInt(segment);
-      crc.update(buf.array(), 0, 12);
-      buf.putInt((int) crc.getValue());
-      for (int i = 0; i < entries.count(); i++) {
+      if (header) {
+        buf.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0).putInt(segment);
+        crc.update(buf.array(), 0, 12);
+        buf.putInt((int) crc.getValue());
+      }
+      for (int i = from; i < entries.count(); i++) {
         try {
           entries.load(i);
         } catch (DamagedException e) {
@@ -209,17 +241,15 @@ final class SegmentIndex {
         crc.update(buf.array(), at, 24);
         buf.putInt((int) crc.getValue());
       }
-      buf.flip();
-      try (FileChannel out = channels.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
-        long at = 0;
-        while (buf.hasRemaining()) {
-          at += out.write(buf, at);
-        }
-      } catch (IOException e) {
-        Files.deleteIfExists(temp);
-        throw e;
+      return buf.flip();
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer buf, long position)
+        throws IOException {
+      long at = position;
+      while (buf.hasRemaining()) {
+        at += out.write(buf, at);
       }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
