@@ -102,6 +102,12 @@ public final class SeekBench {
         dir,
         (System.nanoTime() - started) / 1e9);
 
+    // Warm-up, not measured: the seek path compiled, as in a reader that has run a while.
+    SplittableRandom warm = new SplittableRandom(17);
+    for (int i = 0; i < 20; i++) {
+      seekTime(dir, BASE + warm.nextLong(records));
+      seekId(dir, seekTag(dir, warm.nextLong(records))[0] + 1);
+    }
     SplittableRandom targets = new SplittableRandom(13);
     double[] byTime = new double[seeks];
     double[] byTag = new double[seeks];
@@ -113,6 +119,7 @@ public final class SeekBench {
       long tag = targets.nextLong(records);
       // seek and scan take turns going first; the scans are few: each reads half the queue
       if (s < scans && i % 2 == 0) {
+        time = BASE + records / 2 + s; // the middle: what a scan to a random time costs on average
         long[] scan = scanToTime(dir, time);
         scanned[s++] = scan[1] / 1e6;
         long[] seek = seekTime(dir, time);
