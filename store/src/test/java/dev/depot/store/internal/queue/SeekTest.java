@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -231,6 +232,45 @@ class SeekTest {
     }
   }
 
+  @Test
+  void seeksRaceAppendsAndRollsInTheWritersProcess() throws Exception {
+    int n = 3000;
+    long[] ids = new long[n];
+    AtomicInteger appended = new AtomicInteger();
+    try (DepotQueue queue = builder().build()) {
+      Thread writer =
+          new Thread(
+              () -> {
+                for (int i = 0; i < n; i++) {
+                  ids[i] = queue.appendTimed(Items.item(SEED, i, 60), i, BASE + i);
+                  appended.set(i + 1); // publishes ids[i]
+                }
+              });
+      writer.start();
+      SplittableRandom random = new SplittableRandom(SEED);
+      int seeks = 0;
+      while (writer.isAlive() || seeks < 300) {
+        int known = appended.get();
+        if (known < 2) {
+          continue;
+        }
+        int k = random.nextInt(known - 1);
+        try (DepotCursor cursor = queue.streamFromTimestamp(BASE + k)) {
+          assertThat(cursor.next().tag()).isEqualTo(k);
+        }
+        try (DepotCursor cursor = queue.streamFromTag(k)) {
+          assertThat(cursor.next().id()).isEqualTo(ids[k]);
+        }
+        try (DepotCursor cursor = queue.stream(ids[k] + 1)) {
+          assertThat(cursor.next().tag()).isEqualTo(k + 1);
+        }
+        seeks++;
+      }
+      writer.join();
+      assertThat(queue.segments().size()).isGreaterThan(10);
+    }
+  }
+
   private Path indexFile(int segment) {
     return dir.resolve(SegmentFormat.indexFileName(segment));
   }
@@ -437,17 +477,20 @@ class SeekTest {
     for (boolean writer : new boolean[] {false, true}) {
       try (DepotQueue queue = writer ? builder().build() : readOnly()) {
         for (Written target : written) {
-          checkLanding(queue.stream(target.id()), intact, expectedFirstId(target.id(), intact));
-          if (target.timestamp() != DepotRecord.NO_TIMESTAMP) {
-            long t = target.timestamp();
-            checkLanding(
-                queue.streamFromTimestamp(t), intact, expectedFirst(Written::timestamp, t, intact));
-          }
-          if (target.tag() != DepotRecord.NO_TAG) {
-            checkLanding(
-                queue.streamFromTag(target.tag()),
-                intact,
-                expectedFirst(Written::tag, target.tag(), intact));
+          for (long delta = -1; delta <= 1; delta++) { // before, equal to and after each
+            long id = target.id() + delta;
+            checkLanding(queue.stream(id), intact, expectedFirstId(id, intact));
+            if (target.timestamp() != DepotRecord.NO_TIMESTAMP) {
+              long t = target.timestamp() + delta;
+              checkLanding(
+                  queue.streamFromTimestamp(t),
+                  intact,
+                  expectedFirst(Written::timestamp, t, intact));
+            }
+            if (target.tag() != DepotRecord.NO_TAG) {
+              long t = target.tag() + delta;
+              checkLanding(queue.streamFromTag(t), intact, expectedFirst(Written::tag, t, intact));
+            }
           }
         }
       }
