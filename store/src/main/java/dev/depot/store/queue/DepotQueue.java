@@ -30,6 +30,16 @@ import java.util.Objects;
  * {@link DepotIds}): ids grow with every append but are not contiguous. {@link #stream(long)}
  * starts at the first record whose id is at least the one given.
  *
+ * <h2>Seeking</h2>
+ *
+ * {@link #appendTimed} keeps a tag and a timestamp with an item; {@link #streamFromTimestamp} and
+ * {@link #streamFromTag} start at the first record at or after a timestamp or tag. Every segment
+ * has a sparse index beside it ({@code 0000000003.idx}: an entry every {@link
+ * Builder#indexIntervalBytes} bytes with the largest timestamp and tag so far), so these and {@link
+ * #stream(long)} start after a binary search and a scan of one interval, whatever the queue's size.
+ * Index files are derived: checked against the segment before use, rebuilt by the writer when
+ * missing or damaged, never needed to read the records.
+ *
  * <h2>Durability</h2>
  *
  * <ul>
