@@ -146,7 +146,7 @@ public class DepotSinkTask extends SinkTask {
         continue;
       }
       if (item != null) {
-        writer.write(offset, item);
+        writer.write(offset, item, record.timestamp());
       }
     }
   }
