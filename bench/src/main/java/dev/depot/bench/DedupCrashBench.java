@@ -1,5 +1,6 @@
 package dev.depot.bench;
 
+import dev.depot.testing.ChildJvm;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The dedup application killed with SIGKILL and restarted on the same state directory: how long
@@ -93,29 +97,16 @@ public final class DedupCrashBench {
   }
 
   public static void main(String[] args) throws Exception {
-    BenchArgs in =
-        BenchArgs.read(
-            "dedup-crash",
-            String.join(
-                "\n",
-                "usage: bench/run dedup-crash [--quick] [--partitions N] [--app key=value]..."
-                    + " [--dir PATH]",
-                "  --quick           the 2 M-key store only (default: 2 M and 20 M)",
-                "  --partitions N    input partitions, one task each (default 2)",
-                "  --app key=value   an override of config/streams-dedup.properties for the app",
-                "  --dir PATH        where the temporary directory goes (default /tmp)"),
-            args,
-            "--partitions",
-            "--app");
+    Options in = BenchArgs.parse("dedup-crash", new Options(), args);
     if (in == null) {
       return;
     }
-    int partitions = (int) in.number("--partitions", 1, 64, 2);
+    int partitions = (int) BenchArgs.within("dedup-crash", "--partitions", in.partitions, 1, 64, 2);
     Map<String, String> overrides = new LinkedHashMap<>();
-    for (String kv : in.all("--app")) {
+    for (String kv : in.app) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
-        throw in.fail("--app needs key=value, was " + kv);
+        BenchArgs.exitWithUsageError("dedup-crash", "--app needs key=value, was " + kv);
       }
       overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
@@ -133,9 +124,9 @@ public final class DedupCrashBench {
     }
     Path logs = Path.of(System.getProperty("depot.bench.logs", "dedup-crash-logs"));
     Files.createDirectories(logs);
-    List<Long> sizes = in.quick() ? List.of(2_000_000L) : List.of(2_000_000L, 20_000_000L);
+    List<Long> sizes = in.common.quick ? List.of(2_000_000L) : List.of(2_000_000L, 20_000_000L);
     BenchRun.inTempRoot(
-        in.dir(),
+        in.common.dir,
         "dedup-crash-",
         (root, figures) ->
             new DedupCrashBench(root, logs, partitions, overrides, jar, config)
@@ -434,64 +425,72 @@ public final class DedupCrashBench {
 
   /** The shaded application jar in its own JVM. */
   private static final class Child {
-    final Process process;
+    final ChildJvm jvm;
     final Path log;
     long killedAt;
 
-    private Child(Process process, Path log) {
-      this.process = process;
+    private Child(ChildJvm jvm, Path log) {
+      this.jvm = jvm;
       this.log = log;
     }
 
     static Child start(Path jar, Path config, Map<String, String> overrides, Path log)
         throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xmx1g");
-      command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-      command.add("-Dorg.slf4j.simpleLogger.log.dev.depot=info");
-      command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-      command.add("-jar");
-      command.add(jar.toString());
-      command.add(config.resolve("streams-dedup.properties").toString());
-      overrides.forEach((k, v) -> command.add(k + "=" + v));
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
-      return new Child(process, log);
+      ChildJvm.Builder app =
+          ChildJvm.jar(jar)
+              .jvmArg("-Xmx1g")
+              .jvmArg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+              .jvmArg("-Dorg.slf4j.simpleLogger.log.dev.depot=info")
+              .jvmArg("-Dorg.slf4j.simpleLogger.showDateTime=true")
+              .arg(config.resolve("streams-dedup.properties").toString())
+              .log(log);
+      overrides.forEach((k, v) -> app.arg(k + "=" + v));
+      return new Child(app.start(), log);
     }
 
-    String log() throws IOException {
-      return Files.readString(log, StandardCharsets.UTF_8);
+    String log() {
+      return jvm.logText();
     }
 
     void checkAlive() {
-      if (!process.isAlive()) {
+      if (!jvm.process().isAlive()) {
         throw new IllegalStateException(
-            "the application exited with " + process.exitValue() + "; log " + log);
+            "the application exited with " + jvm.process().exitValue() + "; log " + log);
       }
     }
 
     /** SIGKILL, and waits until the process is gone. */
     void kill() throws InterruptedException {
       killedAt = System.nanoTime();
-      process.destroyForcibly();
-      if (!process.waitFor(1, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("a SIGKILLed process still runs");
-      }
+      jvm.kill();
     }
 
     /** SIGTERM (the app leaves its group), SIGKILL if it is not gone in a minute. */
-    void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroy();
-        if (!process.waitFor(1, TimeUnit.MINUTES)) {
-          process.destroyForcibly();
-          process.waitFor(1, TimeUnit.MINUTES);
-        }
-      }
+    void close() {
+      jvm.close();
     }
+  }
+
+  @Command(
+      name = "bench/run dedup-crash",
+      description =
+          "The dedup app (shaded jar, child JVM) SIGKILLed and restarted on its state, stores of"
+              + " 2 M and 20 M keys (--quick: the 2 M-key store only): seconds until its output"
+              + " grows again.")
+  static final class Options {
+    @Mixin BenchArgs common;
+
+    @Option(
+        names = "--partitions",
+        paramLabel = "N",
+        converter = BenchArgs.WholeNumber.class,
+        description = "input partitions, one task each (default 2)")
+    Long partitions;
+
+    @Option(
+        names = "--app",
+        paramLabel = "key=value",
+        description = "an override of config/streams-dedup.properties for the app (repeatable)")
+    List<String> app = new ArrayList<>();
   }
 }
