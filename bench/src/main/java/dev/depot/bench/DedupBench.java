@@ -36,9 +36,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * The time-key store vs Kafka Streams' RocksDB window store and RocksDB key-value store as the
@@ -159,29 +156,35 @@ public final class DedupBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Options in = BenchArgs.parse("dedup", new Options(), args);
+    BenchArgs in =
+        BenchArgs.read(
+            "dedup",
+            "Kafka Streams dedup: the time-key store vs RocksDB window and key-value stores in"
+                + " TopologyTestDriver, and the dedup app on an in-process broker.",
+            args,
+            BenchArgs.number(
+                "--records",
+                "records through each store in TopologyTestDriver (default 5,000,000; --quick"
+                    + " 500,000)"),
+            BenchArgs.number(
+                "--e2e-records",
+                "records through the dedup app on a broker (default 1,000,000; --quick 500,000;"
+                    + " 0 skips it)"),
+            BenchArgs.number(
+                "--runs", "timed runs per store, median reported (default 3; --quick 1)"));
     if (in == null) {
       return;
     }
-    boolean quick = in.common.quick;
-    long records =
-        BenchArgs.within(
-            "dedup", "--records", in.records, 10_000, Long.MAX_VALUE, quick ? 500_000 : 5_000_000);
+    boolean quick = in.quick();
+    long records = in.number("--records", 10_000, Long.MAX_VALUE, quick ? 500_000 : 5_000_000);
     int e2eRecords =
-        (int)
-            BenchArgs.within(
-                "dedup",
-                "--e2e-records",
-                in.e2eRecords,
-                0,
-                Integer.MAX_VALUE,
-                quick ? 500_000 : 1_000_000);
-    int runs = (int) BenchArgs.within("dedup", "--runs", in.runs, 1, 1000, quick ? 1 : 3);
+        (int) in.number("--e2e-records", 0, Integer.MAX_VALUE, quick ? 500_000 : 1_000_000);
+    int runs = (int) in.number("--runs", 1, 1000, quick ? 1 : 3);
     // Kafka Streams and the broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     long warmup = Math.min(records / 10, 200_000);
     BenchRun.inTempRoot(
-        in.common.dir,
+        in.dir(),
         "dedup-bench-",
         (root, figures) -> new DedupBench(records, warmup, e2eRecords, runs, root, figures).run());
   }
@@ -497,39 +500,5 @@ public final class DedupBench {
       }
     }
     return figures;
-  }
-
-  @Command(
-      name = "bench/run dedup",
-      description =
-          "Kafka Streams dedup: the time-key store vs RocksDB window and key-value stores in"
-              + " TopologyTestDriver, and the dedup app on an in-process broker.")
-  static final class Options {
-    @Mixin BenchArgs common;
-
-    @Option(
-        names = "--records",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description =
-            "records through each store in TopologyTestDriver (default 5,000,000; --quick"
-                + " 500,000)")
-    Long records;
-
-    @Option(
-        names = "--e2e-records",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description =
-            "records through the dedup app on a broker (default 1,000,000; --quick 500,000; 0"
-                + " skips it)")
-    Long e2eRecords;
-
-    @Option(
-        names = "--runs",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description = "timed runs per store, median reported (default 3; --quick 1)")
-    Long runs;
   }
 }

@@ -22,9 +22,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * The dedup application killed with SIGKILL and restarted on the same state directory: how long
@@ -97,16 +94,27 @@ public final class DedupCrashBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Options in = BenchArgs.parse("dedup-crash", new Options(), args);
+    BenchArgs in =
+        BenchArgs.read(
+            "dedup-crash",
+            "The dedup app (shaded jar, child JVM) SIGKILLed and restarted on its state, stores"
+                + " of 2 M and 20 M keys (--quick: the 2 M-key store only): seconds until its"
+                + " output grows again.",
+            args,
+            BenchArgs.number("--partitions", "input partitions, one task each (default 2)"),
+            BenchArgs.repeated(
+                "--app",
+                "key=value",
+                "an override of config/streams-dedup.properties for the app (repeatable)"));
     if (in == null) {
       return;
     }
-    int partitions = (int) BenchArgs.within("dedup-crash", "--partitions", in.partitions, 1, 64, 2);
+    int partitions = (int) in.number("--partitions", 1, 64, 2);
     Map<String, String> overrides = new LinkedHashMap<>();
-    for (String kv : in.app) {
+    for (String kv : in.all("--app")) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
-        BenchArgs.exitWithUsageError("dedup-crash", "--app needs key=value, was " + kv);
+        throw in.fail("--app needs key=value, was " + kv);
       }
       overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
@@ -124,9 +132,9 @@ public final class DedupCrashBench {
     }
     Path logs = Path.of(System.getProperty("depot.bench.logs", "dedup-crash-logs"));
     Files.createDirectories(logs);
-    List<Long> sizes = in.common.quick ? List.of(2_000_000L) : List.of(2_000_000L, 20_000_000L);
+    List<Long> sizes = in.quick() ? List.of(2_000_000L) : List.of(2_000_000L, 20_000_000L);
     BenchRun.inTempRoot(
-        in.common.dir,
+        in.dir(),
         "dedup-crash-",
         (root, figures) ->
             new DedupCrashBench(root, logs, partitions, overrides, jar, config)
@@ -469,28 +477,5 @@ public final class DedupCrashBench {
     void close() {
       jvm.close();
     }
-  }
-
-  @Command(
-      name = "bench/run dedup-crash",
-      description =
-          "The dedup app (shaded jar, child JVM) SIGKILLed and restarted on its state, stores of"
-              + " 2 M and 20 M keys (--quick: the 2 M-key store only): seconds until its output"
-              + " grows again.")
-  static final class Options {
-    @Mixin BenchArgs common;
-
-    @Option(
-        names = "--partitions",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description = "input partitions, one task each (default 2)")
-    Long partitions;
-
-    @Option(
-        names = "--app",
-        paramLabel = "key=value",
-        description = "an override of config/streams-dedup.properties for the app (repeatable)")
-    List<String> app = new ArrayList<>();
   }
 }

@@ -31,9 +31,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.processor.StateRestoreListener;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * The dedup application end to end, batch records vs one reading per record, on a real broker in
@@ -165,31 +162,34 @@ public final class DedupE2EBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Options in = BenchArgs.parse("dedup-e2e", new Options(), args);
+    BenchArgs in =
+        BenchArgs.read(
+            "dedup-e2e",
+            "The dedup app end to end on an in-process broker, Avro batch records vs one reading"
+                + " per record; then a cold restore of its store.",
+            args,
+            BenchArgs.number(
+                "--batch-readings",
+                "readings in the batch app's input (default 450,000,000: over 60 s at 7 M/s;"
+                    + " --quick 10,000,000)"),
+            BenchArgs.number(
+                "--reading-readings",
+                "readings in the per-reading app's input, the first of the same (default"
+                    + " 4,000,000; --quick 1,000,000)"),
+            BenchArgs.number("--runs", "runs of each app, taking turns (default 3; --quick 1)"),
+            BenchArgs.value("--jfr", "FILE", "record the first batch run with Flight Recorder"));
     if (in == null) {
       return;
     }
-    boolean quick = in.common.quick;
+    boolean quick = in.quick();
     long batchReadings =
-        BenchArgs.within(
-            "dedup-e2e",
-            "--batch-readings",
-            in.batchReadings,
-            10_000,
-            1_000_000_000,
-            quick ? 10_000_000 : 450_000_000);
+        in.number("--batch-readings", 10_000, 1_000_000_000, quick ? 10_000_000 : 450_000_000);
     long readingReadings =
-        BenchArgs.within(
-            "dedup-e2e",
-            "--reading-readings",
-            in.readingReadings,
-            10_000,
-            1_000_000_000,
-            quick ? 1_000_000 : 4_000_000);
-    int runs = (int) BenchArgs.within("dedup-e2e", "--runs", in.runs, 1, 100, quick ? 1 : 3);
-    Path jfr = in.jfr;
+        in.number("--reading-readings", 10_000, 1_000_000_000, quick ? 1_000_000 : 4_000_000);
+    int runs = (int) in.number("--runs", 1, 100, quick ? 1 : 3);
+    Path jfr = in.path("--jfr", null);
     BenchRun.inTempRoot(
-        in.common.dir,
+        in.dir(),
         "dedup-e2e-",
         (root, figures) ->
             new DedupE2EBench(batchReadings, readingReadings, runs, root, jfr).run(figures));
@@ -593,45 +593,5 @@ public final class DedupE2EBench {
     figures.put("dedup.restore.keys", Long.toString(keys.get()));
     figures.put("dedup.restore.seconds", String.format(Locale.ROOT, "%.2f", seconds));
     figures.rate("dedup.restore.keys_per_s", keys.get() / seconds);
-  }
-
-  @Command(
-      name = "bench/run dedup-e2e",
-      description =
-          "The dedup app end to end on an in-process broker, Avro batch records vs one reading"
-              + " per record; then a cold restore of its store.")
-  static final class Options {
-    @Mixin BenchArgs common;
-
-    @Option(
-        names = "--batch-readings",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description =
-            "readings in the batch app's input (default 450,000,000: over 60 s at 7 M/s; --quick"
-                + " 10,000,000)")
-    Long batchReadings;
-
-    @Option(
-        names = "--reading-readings",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description =
-            "readings in the per-reading app's input, the first of the same (default 4,000,000;"
-                + " --quick 1,000,000)")
-    Long readingReadings;
-
-    @Option(
-        names = "--runs",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description = "runs of each app, taking turns (default 3; --quick 1)")
-    Long runs;
-
-    @Option(
-        names = "--jfr",
-        paramLabel = "FILE",
-        description = "record the first batch run with Flight Recorder")
-    Path jfr;
   }
 }

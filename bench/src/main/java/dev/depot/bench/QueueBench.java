@@ -11,9 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * Depot queue vs Chronicle Queue vs a plain length-prefixed {@code FileChannel} file, in one JVM.
@@ -55,11 +52,10 @@ public final class QueueBench {
     // Chronicle otherwise reports usage over the network and prints a banner.
     System.setProperty("chronicle.analytics.disable", "true");
     System.setProperty("chronicle.announcer.disable", "true");
-    Options options = BenchArgs.parse("queue", new Options(), args);
+    Options options = Options.parse(args);
     if (options == null) {
       return;
     }
-    options.check();
     new QueueBench(options).run();
   }
 
@@ -264,75 +260,61 @@ public final class QueueBench {
   }
 
   /** Command-line options, and what --quick and they make of the workload. */
-  @Command(
-      name = "bench/run queue",
-      description = "The depot queue vs Chronicle Queue vs a raw FileChannel.")
   static final class Options {
-    @Mixin BenchArgs common;
-
-    @Option(
-        names = "--iterations",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description =
-            "measured iterations (median reported), after one warm-up (default 5; --quick 3)")
-    Long iterationsGiven;
-
-    @Option(
-        names = "--depot-write-buffer",
-        paramLabel = "BYTES",
-        converter = BenchArgs.WholeNumber.class,
-        description = "depot writeBufferBytes (default: the queue's default)")
-    Long writeBuffer;
-
-    @Option(
-        names = "--depot-read-buffer",
-        paramLabel = "BYTES",
-        converter = BenchArgs.WholeNumber.class,
-        description = "depot readBufferBytes (default: the queue's default)")
-    Long readBuffer;
-
     Path dir;
     int iterations;
     int depotWriteBufferBytes;
     int depotReadBufferBytes;
-    // --quick: 2 M x 50 B, 200 k x 1 KiB, 100 k synced items
     long items50 = 10_000_000;
     long items1KiB = 1_000_000;
     long itemsSync = 500_000;
 
-    /** Derives the workload from the options; exits with status 2 on a bad value. */
-    void check() {
-      boolean quick = common.quick;
-      dir = common.dir;
-      if (quick) {
-        items50 = 2_000_000;
-        items1KiB = 200_000;
-        itemsSync = 100_000;
+    /** The options, or null when help was asked for; exits with status 2 on a bad one. */
+    static Options parse(String[] args) {
+      BenchArgs in =
+          BenchArgs.read(
+              "queue",
+              "The depot queue vs Chronicle Queue vs a raw FileChannel. --quick: 2 M x 50 B,"
+                  + " 200 k x 1 KiB, 100 k synced items, 3 iterations (default: 10 M x 50 B, 1 M"
+                  + " x 1 KiB, 500 k synced, 5 iterations).",
+              args,
+              BenchArgs.number(
+                  "--iterations", "measured iterations (median reported), after one warm-up"),
+              BenchArgs.value(
+                  "--depot-write-buffer",
+                  "BYTES",
+                  "depot writeBufferBytes (default: the queue's default)"),
+              BenchArgs.value(
+                  "--depot-read-buffer",
+                  "BYTES",
+                  "depot readBufferBytes (default: the queue's default)"));
+      if (in == null) {
+        return null;
       }
-      iterations =
-          (int)
-              BenchArgs.within(
-                  "queue", "--iterations", iterationsGiven, 1, Integer.MAX_VALUE, quick ? 3 : 5);
-      depotWriteBufferBytes =
-          (int)
-              BenchArgs.within(
-                  "queue", "--depot-write-buffer", writeBuffer, 1, Integer.MAX_VALUE, 0);
-      depotReadBufferBytes =
-          (int)
-              BenchArgs.within("queue", "--depot-read-buffer", readBuffer, 1, Integer.MAX_VALUE, 0);
+      Options o = new Options();
+      boolean quick = in.quick();
+      o.dir = in.dir();
+      if (quick) {
+        o.items50 = 2_000_000;
+        o.items1KiB = 200_000;
+        o.itemsSync = 100_000;
+      }
+      o.iterations = (int) in.number("--iterations", 1, Integer.MAX_VALUE, quick ? 3 : 5);
+      o.depotWriteBufferBytes = (int) in.number("--depot-write-buffer", 1, Integer.MAX_VALUE, 0);
+      o.depotReadBufferBytes = (int) in.number("--depot-read-buffer", 1, Integer.MAX_VALUE, 0);
       // The queue's builder checks the ranges and says what is allowed.
       DepotQueue.Builder check = DepotQueue.builder(Path.of("."));
       try {
-        if (depotWriteBufferBytes > 0) {
-          check.writeBufferBytes(depotWriteBufferBytes);
+        if (o.depotWriteBufferBytes > 0) {
+          check.writeBufferBytes(o.depotWriteBufferBytes);
         }
-        if (depotReadBufferBytes > 0) {
-          check.readBufferBytes(depotReadBufferBytes);
+        if (o.depotReadBufferBytes > 0) {
+          check.readBufferBytes(o.depotReadBufferBytes);
         }
       } catch (IllegalArgumentException e) {
-        BenchArgs.exitWithUsageError("queue", e.getMessage());
+        throw in.fail(e.getMessage());
       }
+      return o;
     }
   }
 }

@@ -12,9 +12,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * The depot sink vs Kafka's FileStreamSinkConnector, consuming the same pre-loaded topic on an
@@ -55,25 +52,25 @@ public final class SinkBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Options in = BenchArgs.parse("sink", new Options(), args);
+    BenchArgs in =
+        BenchArgs.read(
+            "sink",
+            "The depot sink vs Kafka's FileStreamSinkConnector on an in-process broker and Connect"
+                + " worker.",
+            args,
+            BenchArgs.number(
+                "--records", "records per size and run (default 1,000,000; --quick 200,000)"),
+            BenchArgs.number("--runs", "timed runs, median reported (default 3; --quick 1)"));
     if (in == null) {
       return;
     }
-    boolean quick = in.common.quick;
     int records =
-        (int)
-            BenchArgs.within(
-                "sink",
-                "--records",
-                in.records,
-                1_000,
-                Integer.MAX_VALUE,
-                quick ? 200_000 : 1_000_000);
-    int runs = (int) BenchArgs.within("sink", "--runs", in.runs, 1, 1000, quick ? 1 : 3);
+        (int) in.number("--records", 1_000, Integer.MAX_VALUE, in.quick() ? 200_000 : 1_000_000);
+    int runs = (int) in.number("--runs", 1, 1000, in.quick() ? 1 : 3);
     // the worker and broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     BenchRun.inTempRoot(
-        in.common.dir,
+        in.dir(),
         "sink-bench-",
         (root, figures) -> {
           new SinkBench(records, runs, root, figures).run();
@@ -229,28 +226,5 @@ public final class SinkBench {
         (endAt - created) / 1e9,
         rate);
     return rate;
-  }
-
-  @Command(
-      name = "bench/run sink",
-      description =
-          "The depot sink vs Kafka's FileStreamSinkConnector on an in-process broker and Connect"
-              + " worker.")
-  static final class Options {
-    @Mixin BenchArgs common;
-
-    @Option(
-        names = "--records",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description = "records per size and run (default 1,000,000; --quick 200,000)")
-    Long records;
-
-    @Option(
-        names = "--runs",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description = "timed runs, median reported (default 3; --quick 1)")
-    Long runs;
   }
 }

@@ -32,11 +32,6 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteOptions;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * The time-key stream set vs a {@code HashSet<TimeKey>} and RocksDB (a get, then a put of each new
@@ -95,14 +90,27 @@ public final class TimeKeyBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Args in = BenchArgs.parse("timekey", new Args(), args);
+    BenchArgs in =
+        BenchArgs.read(
+            "timekey",
+            "The time-key stream set vs a HashSet and RocksDB.",
+            args,
+            BenchArgs.number(
+                "--keys", "keys per set run (default 100,000,000; --quick 20,000,000)"),
+            BenchArgs.value(
+                "--only",
+                "seed|gateway|pressure",
+                "run one part only: seed, gateway or pressure (default: all three)"));
     if (in == null) {
       return;
     }
-    boolean quick = in.common.quick;
-    long keys = BenchArgs.within("timekey", "--keys", in.keys, 100_000, Long.MAX_VALUE, -1);
-    Path dir = in.common.dir;
-    String only = in.only == null ? null : in.only.name().toLowerCase(Locale.ROOT);
+    boolean quick = in.quick();
+    long keys = in.number("--keys", 100_000, Long.MAX_VALUE, -1);
+    Path dir = in.dir();
+    String only = in.string("--only", null);
+    if (only != null && !List.of("seed", "gateway", "pressure").contains(only)) {
+      throw in.fail("--only must be seed, gateway or pressure, was " + only);
+    }
     long setKeys = keys > 0 ? keys : quick ? 20_000_000 : 100_000_000;
     long hashSetKeys = quick ? 1_000_000 : 5_000_000;
     long rocksKeys = quick ? 300_000 : 5_000_000;
@@ -530,47 +538,6 @@ public final class TimeKeyBench {
   private static long sizeOf(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    }
-  }
-
-  /** The parts {@code --only} picks. */
-  enum Part {
-    SEED,
-    GATEWAY,
-    PRESSURE
-  }
-
-  @Command(
-      name = "bench/run timekey",
-      description = "The time-key stream set vs a HashSet and RocksDB.")
-  static final class Args {
-    @Mixin BenchArgs common;
-
-    @Option(
-        names = "--keys",
-        paramLabel = "N",
-        converter = BenchArgs.WholeNumber.class,
-        description = "keys per set run (default 100,000,000; --quick 20,000,000)")
-    Long keys;
-
-    @Option(
-        names = "--only",
-        paramLabel = "seed|gateway|pressure",
-        converter = PartConverter.class,
-        description = "run one part only: seed, gateway or pressure (default: all three)")
-    Part only;
-  }
-
-  /** {@code seed}, {@code gateway} or {@code pressure}. */
-  static final class PartConverter implements ITypeConverter<Part> {
-    @Override
-    public Part convert(String value) {
-      for (Part part : Part.values()) {
-        if (part.name().toLowerCase(Locale.ROOT).equals(value)) {
-          return part;
-        }
-      }
-      throw new TypeConversionException("expected seed, gateway or pressure, was " + value);
     }
   }
 }
