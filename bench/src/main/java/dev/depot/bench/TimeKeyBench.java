@@ -375,6 +375,21 @@ public final class TimeKeyBench {
     return news;
   }
 
+  /** Ends a timed HashSet run begun at {@code started}: prints it, returns keys per second. */
+  private double hashSetDone(String label, long keys, long news, long started) {
+    long elapsed = System.nanoTime() - started;
+    double rate = keys * 1e9 / elapsed;
+    progress.printf(
+        Locale.ROOT,
+        "[%s] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
+        label,
+        keys,
+        news,
+        elapsed / 1e9,
+        rate);
+    return rate;
+  }
+
   private double runHashSet(GatewayWorkload workload, long keys) {
     HashSet<TimeKey> set = new HashSet<>();
     long news = 0;
@@ -384,15 +399,7 @@ public final class TimeKeyBench {
         news++;
       }
     }
-    long elapsed = System.nanoTime() - started;
-    double rate = keys * 1e9 / elapsed;
-    progress.printf(
-        Locale.ROOT,
-        "[hashset.gateway_jitter] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
-        keys,
-        news,
-        elapsed / 1e9,
-        rate);
+    double rate = hashSetDone("hashset.gateway_jitter", keys, news, started);
     return rate;
   }
 
@@ -456,15 +463,7 @@ public final class TimeKeyBench {
       }
       done += n;
     }
-    long elapsed = System.nanoTime() - started;
-    double rate = keys * 1e9 / elapsed;
-    progress.printf(
-        Locale.ROOT,
-        "[hashset] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
-        keys,
-        news,
-        elapsed / 1e9,
-        rate);
+    double rate = hashSetDone("hashset", keys, news, started);
     if (report) {
       results.put("hashset.keys", Long.toString(keys));
     }
