@@ -9,7 +9,6 @@ import dev.depot.registry.ConfluentWire;
 import dev.depot.store.timekey.TimeKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,20 +22,16 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Batch records through the dedup processor and its store in a TopologyTestDriver, in JSON and in
  * Avro (Confluent wire format): forwarded values hold exactly the new readings, in order.
  */
-class BatchDedupTest {
+class BatchDedupTest extends DedupTopologyTestBase {
   private static final long T0 = 1_764_590_400_000_000L; // 2025-12-01, epoch micros
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -61,23 +56,8 @@ class BatchDedupTest {
           .endRecord();
   private static final int SCHEMA_ID = 42;
 
-  @TempDir Path stateDir;
-  private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> input;
-  private TestOutputTopic<byte[], byte[]> output;
-
-  @AfterEach
-  void close() {
-    if (driver != null) {
-      driver.close();
-    }
-  }
-
   private void start(DedupProcessorSupplier<byte[], byte[]> dedup) {
-    DedupDriver started = DedupDriver.start(dedup, "uploads", "batch-test", stateDir, T0);
-    driver = started.driver();
-    input = started.input();
-    output = started.output();
+    start(dedup, "uploads", "batch-test", T0);
   }
 
   private void startJson(ReadingFields fields) {

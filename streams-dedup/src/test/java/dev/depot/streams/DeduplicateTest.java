@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.store.timekey.TimeKey;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,36 +12,17 @@ import java.util.stream.Collectors;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The dedup processor and its store in a TopologyTestDriver, with JSON readings. */
-class DeduplicateTest {
+class DeduplicateTest extends DedupTopologyTestBase {
   private static final long T0 = 1_700_000_000_000_000L; // epoch micros
   private static final long HOUR = 3_600_000_000L;
 
-  @TempDir Path stateDir;
-  private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> input;
-  private TestOutputTopic<byte[], byte[]> output;
-
-  @AfterEach
-  void close() {
-    if (driver != null) {
-      driver.close();
-    }
-  }
-
   private void start(DedupProcessorSupplier<byte[], byte[]> dedup) {
-    DedupDriver started = DedupDriver.start(dedup, "readings", "dedup-test", stateDir, T0);
-    driver = started.driver();
-    input = started.input();
-    output = started.output();
+    start(dedup, "readings", "dedup-test", T0);
   }
 
   private void startDefault() {

@@ -16,7 +16,6 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  */
 public final class BatchDedupProcessor<K, V> extends DedupProcessorBase<K, V> {
   private final TimeKeyBatchExtractor<K, V> extractor;
-  private final InsertBatch insert = new InsertBatch();
   private Sensor forwarded;
   private Sensor recordsDropped;
 

@@ -18,7 +18,6 @@ public final class DedupProcessor<K, V> extends DedupProcessorBase<K, V> {
   private static final byte[] MARKER = new byte[0];
 
   private final TimeKeyExtractor<K, V> extractor;
-  private final InsertBatch one = new InsertBatch();
   private boolean logSources;
 
   public DedupProcessor(
@@ -69,9 +68,9 @@ public final class DedupProcessor<K, V> extends DedupProcessorBase<K, V> {
    * {@link KeyBlock}, carries the record's source (see {@link TimeKeyStore}).
    */
   private boolean insertLoggingSource(TimeKey key) {
-    one.reset(1);
-    one.micros[0] = key.micros();
-    one.ids[0] = key.id();
-    return one.applyTo(store, storeName) > 0;
+    insert.reset(1);
+    insert.micros[0] = key.micros();
+    insert.ids[0] = key.id();
+    return insert.applyTo(store, storeName) > 0;
   }
 }

@@ -20,6 +20,10 @@ abstract class DedupProcessorBase<K, V> implements FixedKeyProcessor<K, V, V> {
   private final Logger log = LoggerFactory.getLogger(getClass());
   final String storeName;
   private final BadRecordHandling badRecords;
+
+  /** The keys of the record at hand, reused for every record. */
+  final InsertBatch insert = new InsertBatch();
+
   FixedKeyProcessorContext<K, V> context;
   KeyValueStore<Bytes, byte[]> store;
   DedupSensors sensors;

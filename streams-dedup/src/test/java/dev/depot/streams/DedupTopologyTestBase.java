@@ -14,22 +14,32 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One dedup processor in a {@link TopologyTestDriver}: byte-array records from an input topic
- * through the processor (and the store it brings) to {@code unique}; records are stamped from
- * {@code startMicros} on, with no advance.
+ * Tests of one dedup processor in a {@link TopologyTestDriver}: byte-array records from an input
+ * topic through the processor (and the store it brings) to {@code unique}, the driver closed after
+ * each test.
  */
-record DedupDriver(
-    TopologyTestDriver driver,
-    TestInputTopic<byte[], byte[]> input,
-    TestOutputTopic<byte[], byte[]> output) {
+abstract class DedupTopologyTestBase {
+  @TempDir Path stateDir;
+  TopologyTestDriver driver;
+  TestInputTopic<byte[], byte[]> input;
+  TestOutputTopic<byte[], byte[]> output;
 
-  static DedupDriver start(
+  @AfterEach
+  void closeDriver() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  /** Starts the driver; records are stamped from {@code startMicros} on, with no advance. */
+  void start(
       DedupProcessorSupplier<byte[], byte[]> dedup,
       String inputTopic,
       String applicationId,
-      Path stateDir,
       long startMicros) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(inputTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -39,16 +49,16 @@ record DedupDriver(
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props);
-    return new DedupDriver(
-        driver,
+    driver = new TopologyTestDriver(builder.build(), props);
+    input =
         driver.createInputTopic(
             inputTopic,
             new ByteArraySerializer(),
             new ByteArraySerializer(),
             Instant.ofEpochMilli(startMicros / 1000),
-            Duration.ZERO),
+            Duration.ZERO);
+    output =
         driver.createOutputTopic(
-            "unique", new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            "unique", new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 }
