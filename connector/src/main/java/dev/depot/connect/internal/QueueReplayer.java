@@ -81,6 +81,10 @@ public final class QueueReplayer implements AutoCloseable {
 
   private DepotCursor cursor;
   private boolean finished;
+
+  /** Id of the last record the cursor returned (replayed or stepped over), or -1. */
+  private long lastSeenId = -1;
+
   private volatile long lastOffset;
   private volatile long storedOffset = -1;
   private volatile long storedOffsetAt;
@@ -271,11 +275,15 @@ public final class QueueReplayer implements AutoCloseable {
         throw new ConnectException("cannot read the depot queue " + dir + ": " + e, e);
       }
       if (record == null) {
+        if (lastSeenId >= endId) {
+          finish("replayed up to the end it had when its replay started");
+        }
         break;
       }
       long id = record.id();
+      lastSeenId = id;
       if (id > endId) {
-        finish("reached the end it had when its replay started");
+        finish("replayed up to the end it had when its replay started");
         break;
       }
       if (!record.complete()) {
