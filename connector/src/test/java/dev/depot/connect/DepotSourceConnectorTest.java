@@ -176,4 +176,25 @@ class DepotSourceConnectorTest {
             "Invalid value yesterday for configuration replay.start.timestamp: not an ISO-8601"
                 + " instant with its offset, such as 2026-11-30T12:00:00Z");
   }
+
+  @Test
+  void acceptsOffsetResetsAndEditsNamingAQueueAndAnId() {
+    Map<Map<String, ?>, Map<String, ?>> offsets = new HashMap<>();
+    offsets.put(Map.of("queue", "orders/0"), null);
+    offsets.put(Map.of("queue", "orders/1"), Map.of("id", 4_294_967_312L, "offset", 7L));
+    assertThat(connector.alterOffsets(props(), offsets)).isTrue();
+    assertThatThrownBy(
+            () -> connector.alterOffsets(props(), Map.of(Map.of("topic", "orders"), Map.of())))
+        .isInstanceOf(ConnectException.class)
+        .hasMessage(
+            "source partition {topic=orders} names no depot queue: expected {\"queue\":"
+                + " \"<topic>/<partition>\"}");
+    assertThatThrownBy(
+            () ->
+                connector.alterOffsets(
+                    props(), Map.of(Map.of("queue", "orders/0"), Map.of("id", "12"))))
+        .hasMessage(
+            "source offset {id=12} of orders/0: 'id' must be a depot id, a number (as GET"
+                + " /connectors/NAME/offsets shows it)");
+  }
 }
