@@ -12,6 +12,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -456,5 +457,35 @@ class DepotSourceTaskTest {
     write(queue, records);
     SourceTestContext context = new SourceTestContext(props("orders/1"));
     assertThat(drain(start(context), context)).hasSize(records.size());
+  }
+
+  @Test
+  void stopFromAnotherThreadEndsAWaitingPollAndReleasesTheQueues() throws Exception {
+    DepotQueue queue = queue("orders", 1, "envelope");
+    write(queue, varied().subList(0, 3));
+    SourceTestContext context =
+        new SourceTestContext(
+            props("orders/1", "replay.stop", "never", "replay.poll.wait.ms", "60000"));
+    DepotSourceTask task = start(context);
+    assertThat(task.poll()).hasSize(3);
+    List<Object> polled = new ArrayList<>();
+    Thread poller =
+        new Thread(
+            () -> {
+              try {
+                polled.add(String.valueOf(task.poll()));
+              } catch (InterruptedException e) {
+                polled.add(e);
+              }
+            });
+    poller.start();
+    while (poller.getState() != Thread.State.TIMED_WAITING && poller.isAlive()) {
+      Thread.onSpinWait(); // the poll is caught up and waiting for appends
+    }
+    task.stop();
+    poller.join(Duration.ofSeconds(30).toMillis());
+    assertThat(poller.isAlive()).as("the poll still waits after stop").isFalse();
+    assertThat(polled).containsExactly("null");
+    assertThat(task.poll()).isNull();
   }
 }
