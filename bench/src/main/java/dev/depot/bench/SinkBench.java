@@ -55,10 +55,12 @@ public final class SinkBench {
     BenchArgs in =
         BenchArgs.read(
             "sink",
-            "usage: bench/run sink [--quick] [--records N] [--runs N] [--dir PATH]",
+            "The depot sink vs Kafka's FileStreamSinkConnector on an in-process broker and Connect"
+                + " worker.",
             args,
-            "--records",
-            "--runs");
+            BenchArgs.number(
+                "--records", "records per size and run (default 1,000,000; --quick 200,000)"),
+            BenchArgs.number("--runs", "timed runs, median reported (default 3; --quick 1)"));
     if (in == null) {
       return;
     }

@@ -1,5 +1,6 @@
 package dev.depot.connect;
 
+import dev.depot.connect.internal.HeaderCheck;
 import dev.depot.connect.internal.PartitionWriter;
 import dev.depot.connect.internal.RecordEncoder;
 import dev.depot.connect.internal.RecordEncoder.BadRecordException;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  *       redelivery) is skipped, so nothing is written twice.
  *   <li>{@link #preCommit}: with {@code depot.sync.policy=commit} fsyncs the queues first; returns
  *       for each partition only offsets whose records are on stable storage.
+ *   <li>Header values that did not arrive as bytes (a parsing header converter) fail the task
+ *       before they are stored, unless {@code behavior.on.converted.headers=write}.
  *   <li>{@link #flush}: does nothing: no fsync behind Connect's back.
  * </ul>
  */
@@ -41,6 +44,7 @@ public class DepotSinkTask extends SinkTask {
 
   private DepotSinkConfig config;
   private RecordEncoder encoder;
+  private boolean checkHeaders;
   private ErrantRecordReporter reporter;
   private SinkMetrics metrics;
   private final Map<TopicPartition, PartitionWriter> writers = new HashMap<>();
@@ -55,6 +59,7 @@ public class DepotSinkTask extends SinkTask {
   public void start(Map<String, String> props) {
     config = new DepotSinkConfig(props);
     encoder = new RecordEncoder(config);
+    checkHeaders = HeaderCheck.applies(config);
     reporter = config.toleratesErrors() ? errantRecordReporter() : null;
     metrics = new SinkMetrics(pluginMetrics());
   }
@@ -110,6 +115,9 @@ public class DepotSinkTask extends SinkTask {
         metrics.skipped();
         continue;
       }
+      if (checkHeaders) {
+        HeaderCheck.requireBytes(record); // a config error, not a bad record: fails the task
+      }
       byte[] item;
       try {
         item = encoder.encode(record);
@@ -138,7 +146,7 @@ public class DepotSinkTask extends SinkTask {
         continue;
       }
       if (item != null) {
-        writer.write(offset, item);
+        writer.write(offset, item, record.timestamp());
       }
     }
   }

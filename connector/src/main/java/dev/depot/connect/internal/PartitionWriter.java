@@ -244,11 +244,15 @@ public final class PartitionWriter implements AutoCloseable {
     return offset <= lastOffset;
   }
 
-  /** Appends an item with its record's offset. */
-  public void write(long offset, byte[] item) {
+  /**
+   * Appends an item with its record's offset and Kafka timestamp (null: none), which the queue's
+   * index sees for seeks by offset and time.
+   */
+  public void write(long offset, byte[] item, Long timestamp) {
     long id;
     try {
-      id = queue.append(item, offset);
+      id =
+          queue.appendTimed(item, offset, timestamp == null ? DepotRecord.NO_TIMESTAMP : timestamp);
     } catch (DepotException e) {
       throw new ConnectException(
           "cannot write " + tp + " offset " + offset + " to the depot: " + e.getMessage(), e);

@@ -59,7 +59,7 @@ class PartitionWriterPowerLossTest {
     writer.startRun();
     for (long offset = from; offset < to; offset++) {
       if (!writer.holds(offset)) {
-        writer.write(offset, value(offset));
+        writer.write(offset, value(offset), 1_700_000_000_000L + offset);
       }
       if (offset % 9 == 8) {
         if (writer.dirty()) {

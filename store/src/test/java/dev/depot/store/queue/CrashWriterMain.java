@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * Child process of {@link QueueCrashIT}: appends item after item (continuing after the last
- * complete one found), syncs every {@code syncEvery} items and prints {@code synced <id> <index>}
- * after each sync returns, until it is killed.
+ * complete one found), with its index as the tag and ten times it as the timestamp, syncs every
+ * {@code syncEvery} items and prints {@code synced <id> <index>} after each sync returns, until it
+ * is killed.
  */
 public final class CrashWriterMain {
   private CrashWriterMain() {}
@@ -15,7 +16,11 @@ public final class CrashWriterMain {
     long seed = Long.parseLong(args[1]);
     int syncEvery = Integer.parseInt(args[2]);
     try (DepotQueue queue =
-        DepotQueue.builder(dir).segmentBytes(64 << 10).writeBufferBytes(4096).build()) {
+        DepotQueue.builder(dir)
+            .segmentBytes(64 << 10)
+            .writeBufferBytes(4096)
+            .indexIntervalBytes(512)
+            .build()) {
       long next = 0;
       long last = queue.lastId();
       if (last >= 0) {
@@ -25,7 +30,7 @@ public final class CrashWriterMain {
       }
       System.out.println("ready " + next);
       for (long i = next; ; i++) {
-        long id = queue.append(Items.item(seed, i, 200));
+        long id = queue.appendTimed(Items.item(seed, i, 200), i, 10 * i);
         if ((i + 1) % syncEvery == 0) {
           queue.sync();
           System.out.println("synced " + id + " " + i);

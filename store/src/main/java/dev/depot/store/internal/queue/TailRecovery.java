@@ -7,6 +7,7 @@ import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,27 +26,44 @@ final class TailRecovery {
   /** The smallest unit a disk writes: a hole left by a power cut spans whole sectors. */
   private static final int SECTOR_BYTES = 512;
 
+  /** Zero bytes up to a sector's end that count as a hole: random data ends so once in 2^32. */
+  private static final int MIN_ZERO_RUN = 4;
+
   /**
    * Where to append: {@code sink} over segment {@code segment}, or a new segment {@code segment}
    * when {@code sink} is null. {@code lastId} is the newest complete record found in it, or -1 to
-   * look for it in the segments up to {@code scanUpTo} (-1: there are none).
+   * look for it in the segments up to {@code scanUpTo} (-1: there are none). {@code version} is the
+   * format version of {@code sink}'s segment, {@code index} that segment's index as recovery read
+   * it (empty for a new segment).
    */
-  record Recovered(FrameSink sink, int segment, long lastId, int scanUpTo) {}
+  record Recovered(
+      FrameSink sink,
+      int segment,
+      long lastId,
+      int scanUpTo,
+      int version,
+      SegmentIndex.Builder index) {}
 
   private final SegmentCatalog catalog;
   private final SegmentChannels channels;
   private final int readBufferBytes;
+  private final SegmentIndexes indexes;
 
-  TailRecovery(SegmentCatalog catalog, SegmentChannels channels, int readBufferBytes) {
+  TailRecovery(
+      SegmentCatalog catalog,
+      SegmentChannels channels,
+      int readBufferBytes,
+      SegmentIndexes indexes) {
     this.catalog = catalog;
     this.channels = channels;
     this.readBufferBytes = readBufferBytes;
+    this.indexes = indexes;
   }
 
   /** Recovers the last segment of the catalog, whose sink will write through {@code buffer}. */
   Recovered recover(ByteBuffer buffer) throws IOException {
     if (catalog.isEmpty()) {
-      return new Recovered(null, 0, -1, -1);
+      return new Recovered(null, 0, -1, -1, SegmentFormat.VERSION, indexes.newBuilder(0));
     }
     int last = catalog.last();
     Path file = catalog.get(last);
@@ -64,24 +82,29 @@ final class TailRecovery {
       if (flags < 0) {
         // A crash while the segment was being created: nothing valid follows the header.
         LOG.log(System.Logger.Level.WARNING, "reinitializing empty segment {0}", file);
+        indexes.delete(last);
         channel.truncate(0);
         FrameSink sink = new FrameSink(file, channel, buffer, 0);
         sink.putHeader(last, 0);
-        return new Recovered(sink, last, -1, last - 1);
+        return new Recovered(
+            sink, last, -1, last - 1, SegmentFormat.VERSION, indexes.newBuilder(last));
       }
       if ((flags & SegmentFormat.FLAG_REWRITTEN) != 0) {
         // A rewritten segment is never appended to again.
         channel.close();
-        return new Recovered(null, last + 1, -1, last);
+        return new Recovered(
+            null, last + 1, -1, last, SegmentFormat.VERSION, indexes.newBuilder(last + 1));
       }
       long pos = HEADER_BYTES;
       long lastRecordPos = -1;
+      SegmentIndex.Builder index = indexes.newBuilder(last);
       while (true) {
         int result = reader.parse(pos, size, pos);
         if (result == FrameReader.OK) {
           if (!reader.partial()) {
             lastRecordPos = pos;
           }
+          index.track(pos, pos, reader.timestamp(), reader.tag(), !reader.partial());
           pos = reader.frameEnd();
           continue;
         }
@@ -95,23 +118,20 @@ final class TailRecovery {
           pos = reader.resumeAt();
           continue;
         }
-        if (extent == FrameReader.DAMAGE_MIDDLE) {
-          long next = reader.resumeAt();
-          if (next - pos < FRAME_HEADER_BYTES
-              || next - pos - FRAME_HEADER_BYTES > SegmentFormat.MAX_PAYLOAD_BYTES
-              || !overlapsZeroSector(channel, pos, next)) {
-            throw damage;
-          }
-          markHole(channel, file, pos, next);
-          pos = next;
-          continue;
+        if (extent == FrameReader.DAMAGE_MIDDLE
+            && !overlapsZeroSector(channel, pos, reader.resumeAt())) {
+          throw damage;
         }
+        // A torn tail, or a hole a power cut left before later records: everything from here on
+        // was unsynced and goes as one partial record, so that the queue stays a prefix of what
+        // was appended (the sink resumes after its last record).
+        index.track(pos, pos, DepotRecord.NO_TIMESTAMP, DepotRecord.NO_TAG, false);
         pos = markTornTail(channel, file, pos, size);
         break;
       }
       FrameSink sink = new FrameSink(file, channel, buffer, pos);
       long lastId = lastRecordPos >= 0 ? ((long) last << 32) | lastRecordPos : -1;
-      return new Recovered(sink, last, lastId, last - 1);
+      return new Recovered(sink, last, lastId, last - 1, reader.version(), index);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -143,16 +163,18 @@ final class TailRecovery {
 
   /**
    * Whether [{@code from}, {@code to}) holds the end of an aligned sector that is zeros from {@code
-   * from} or from its start on (at least a frame header's worth): the mark of a power cut that
-   * wrote back the unsynced tail out of order, leaving never-written sectors before records that
-   * reached the disk. A bit flip in synced data does not leave that; the writer refuses those.
+   * from} or from its start on (at least {@link #MIN_ZERO_RUN} bytes: a frame header may straddle
+   * the sector boundary, so as few as its first 4 bytes lie in the lost sector): the mark of a
+   * power cut that wrote back the unsynced tail out of order, leaving never-written sectors before
+   * records that reached the disk. A bit flip in synced data does not leave that; the writer
+   * refuses those.
    */
   private static boolean overlapsZeroSector(FileChannel channel, long from, long to)
       throws IOException {
     ByteBuffer sector = ByteBuffer.allocate(SECTOR_BYTES);
     for (long at = from / SECTOR_BYTES * SECTOR_BYTES; at < to; at += SECTOR_BYTES) {
       int skip = (int) Math.max(0, from - at);
-      if (SECTOR_BYTES - skip < FRAME_HEADER_BYTES) {
+      if (SECTOR_BYTES - skip < MIN_ZERO_RUN) {
         continue;
       }
       sector.clear();
@@ -171,22 +193,6 @@ final class TailRecovery {
       }
     }
     return false;
-  }
-
-  /**
-   * Turns the hole from {@code pos} to the valid frame at {@code next} into one PARTIAL frame, so
-   * that the records after it stay readable and appends go on after the last of them.
-   */
-  private static void markHole(FileChannel channel, Path file, long pos, long next)
-      throws IOException {
-    writePartialHeader(channel, file, pos, (int) (next - pos - FRAME_HEADER_BYTES));
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "marked a hole of {0} at position {1} ({2} bytes, zeros a power cut left before later"
-            + " records) as a partial record",
-        file,
-        pos,
-        next - pos);
   }
 
   /**
