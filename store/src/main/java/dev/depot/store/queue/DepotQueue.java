@@ -92,6 +92,30 @@ public interface DepotQueue extends AutoCloseable {
    */
   long append(byte[] item, long tag);
 
+  /**
+   * Appends one item of {@code length} bytes with a tag, as {@link #append(byte[], long)} does, but
+   * {@code writer} writes the item straight into the queue's write buffer: an item encoded there is
+   * never copied into an array of its own first. Durability and ids are as for any append.
+   *
+   * <pre>{@code
+   * byte[] key = ..., value = ...;
+   * long id = queue.append(8 + key.length + value.length, target -> {
+   *   target.putInt(key.length).put(key);
+   *   target.putInt(value.length).put(value);
+   * }, offset);
+   * }</pre>
+   *
+   * <p>When {@code writer} throws, or writes another number of bytes than {@code length}, nothing
+   * of the item is appended, not even in part, and the queue stays writable.
+   *
+   * @throws IllegalArgumentException when {@code length} is negative or above {@link
+   *     #maxItemBytes()}, or {@code tag} is {@link DepotRecord#NO_TAG}; the writer is not called
+   * @throws IllegalStateException when the writer wrote another number of bytes, or called this
+   *     queue; or when the queue is read-only or closed
+   * @throws dev.depot.store.DepotException when writing fails
+   */
+  long append(int length, ItemWriter writer, long tag);
+
   /** Appends {@code length} bytes of {@code item} from {@code offset}; returns the id. */
   long append(byte[] item, int offset, int length);
 

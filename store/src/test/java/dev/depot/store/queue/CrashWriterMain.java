@@ -5,7 +5,8 @@ import java.nio.file.Path;
 /**
  * Child process of {@link QueueCrashIT}: appends item after item (continuing after the last
  * complete one found), syncs every {@code syncEvery} items and prints {@code synced <id> <index>}
- * after each sync returns, until it is killed.
+ * after each sync returns, until it is killed. With a fourth argument {@code writer} it appends
+ * through {@link ItemWriter}s, item i tagged i, every third item an array with its tag instead.
  */
 public final class CrashWriterMain {
   private CrashWriterMain() {}
@@ -14,6 +15,7 @@ public final class CrashWriterMain {
     Path dir = Path.of(args[0]);
     long seed = Long.parseLong(args[1]);
     int syncEvery = Integer.parseInt(args[2]);
+    boolean writers = args.length > 3 && args[3].equals("writer");
     try (DepotQueue queue =
         DepotQueue.builder(dir).segmentBytes(64 << 10).writeBufferBytes(4096).build()) {
       long next = 0;
@@ -25,7 +27,15 @@ public final class CrashWriterMain {
       }
       System.out.println("ready " + next);
       for (long i = next; ; i++) {
-        long id = queue.append(Items.item(seed, i, 200));
+        byte[] item = Items.item(seed, i, 200);
+        long id;
+        if (!writers) {
+          id = queue.append(item);
+        } else if (i % 3 == 2) {
+          id = queue.append(item, i);
+        } else {
+          id = queue.append(item.length, target -> target.put(item), i);
+        }
         if ((i + 1) % syncEvery == 0) {
           queue.sync();
           System.out.println("synced " + id + " " + i);

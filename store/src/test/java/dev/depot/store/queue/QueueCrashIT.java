@@ -28,6 +28,15 @@ class QueueCrashIT {
 
   @Test
   void everyIdReportedSyncedSurvivesSigkill() {
+    killRepeatedly("array");
+  }
+
+  @Test
+  void everyIdReportedSyncedSurvivesSigkillWhenItemWritersAppend() {
+    killRepeatedly("writer");
+  }
+
+  private void killRepeatedly(String mode) {
     Random random = new Random(SEED);
     Map<Long, Long> synced = new HashMap<>(); // id -> item index
     int rounds = 25;
@@ -35,7 +44,7 @@ class QueueCrashIT {
       int syncEvery = 1 + random.nextInt(50);
       int killAfter = 1 + random.nextInt(40);
       assertTimeoutPreemptively(
-          Duration.ofMinutes(2), () -> runAndKill(syncEvery, killAfter, synced));
+          Duration.ofMinutes(2), () -> runAndKill(syncEvery, killAfter, synced, mode));
       try (DepotQueue queue = DepotQueue.open(dir)) {
         List<Read> reads = Items.readAll(queue, 0);
         Map<Long, byte[]> byId = new HashMap<>();
@@ -49,6 +58,16 @@ class QueueCrashIT {
           byId.put(r.id(), r.item());
           expectedIndex++;
         }
+        if (mode.equals("writer")) {
+          try (DepotCursor cursor = queue.stream()) {
+            DepotRecord record;
+            while ((record = cursor.next()) != null) {
+              if (record.complete()) {
+                assertThat(record.tag()).isEqualTo(Items.indexOf(record.item()));
+              }
+            }
+          }
+        }
         for (Map.Entry<Long, Long> e : synced.entrySet()) {
           assertThat(byId.get(e.getKey()))
               .as("synced id %s of item %d", DepotIds.toString(e.getKey()), e.getValue())
@@ -59,13 +78,15 @@ class QueueCrashIT {
     assertThat(synced.size()).isGreaterThanOrEqualTo(rounds);
   }
 
-  private void runAndKill(int syncEvery, int killAfter, Map<Long, Long> synced) throws Exception {
+  private void runAndKill(int syncEvery, int killAfter, Map<Long, Long> synced, String mode)
+      throws Exception {
     Process child =
         ChildJvm.start(
             CrashWriterMain.class,
             dir.toString(),
             Long.toString(SEED),
-            Integer.toString(syncEvery));
+            Integer.toString(syncEvery),
+            mode);
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       int seen = 0;

@@ -6,6 +6,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.FileSync;
+import dev.depot.store.queue.ItemWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -126,6 +127,7 @@ final class Appender {
 
   /** Appends one item; syncs afterwards when the sync policy says so. */
   long append(byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
+    notFromWriter();
     long id;
     boolean syncNow;
     lock.lock();
@@ -144,6 +146,7 @@ final class Appender {
 
   /** Appends untagged items as one batch that no other append interleaves with. */
   long[] appendAll(List<byte[]> items) {
+    notFromWriter();
     long[] ids = new long[items.size()];
     boolean syncNow;
     lock.lock();
@@ -163,18 +166,61 @@ final class Appender {
     return ids;
   }
 
+  /**
+   * Appends one tagged item that {@code writer} writes in place; syncs afterwards when the sync
+   * policy says so. When the writer fails, nothing is appended and the queue stays writable.
+   */
+  long append(int length, ItemWriter writer, long tag) {
+    notFromWriter();
+    long id;
+    boolean syncNow;
+    lock.lock();
+    try {
+      checkHealthy();
+      long pos = positionFor(SegmentFormat.TYPE_TAGGED, length);
+      try {
+        sink.put(pos, tag, length, writer);
+      } catch (IOException e) {
+        throw fail("cannot write to " + sink.file(), e);
+      }
+      id = appended(pos, length);
+      syncNow = afterAppendLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (syncNow) {
+      sync();
+    }
+    return id;
+  }
+
   private long appendLocked(
       byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
-    long pos = sink.end();
+    long pos = positionFor(type, length);
     try {
-      if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()) {
-        roll();
-        pos = sink.end();
-      }
       sink.put(type, pos, tag, array, buffer, offset, length);
     } catch (IOException e) {
       throw fail("cannot write to " + sink.file(), e);
     }
+    return appended(pos, length);
+  }
+
+  /** Where a frame of {@code length} payload bytes goes: rolls first when the segment is full. */
+  private long positionFor(int type, int length) {
+    long pos = sink.end();
+    if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()) {
+      try {
+        roll();
+      } catch (IOException e) {
+        throw fail("cannot write to " + sink.file(), e);
+      }
+      pos = sink.end();
+    }
+    return pos;
+  }
+
+  /** Notes an item appended at {@code pos}; returns its id. */
+  private long appended(long pos, int length) {
     dirty = true;
     unsyncedItems++;
     unsyncedBytes += length;
@@ -220,6 +266,7 @@ final class Appender {
    * was nothing to hand over (or the queue is closed or failed).
    */
   boolean handOver() {
+    notFromWriter();
     lock.lock();
     try {
       if (visibility.closed() || failure != null || sink == null || !sink.hasBuffered()) {
@@ -246,6 +293,7 @@ final class Appender {
 
   /** fsyncs every segment written since the last sync, and the directory when files changed. */
   void sync() {
+    notFromWriter();
     checkHealthy();
     synchronized (syncMonitor) {
       Path[] sealed;
@@ -289,6 +337,16 @@ final class Appender {
         throw fail("cannot sync " + dir, e);
       }
       syncedId = target;
+    }
+  }
+
+  /**
+   * Refuses a call from an {@link ItemWriter}, the only foreign code that runs under the lock: a
+   * flush or an append while it writes would move the frame it is writing into.
+   */
+  private void notFromWriter() {
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("an ItemWriter must not call the queue it writes to");
     }
   }
 

@@ -2,6 +2,7 @@ package dev.depot.store.internal.queue;
 
 import static dev.depot.store.internal.queue.SegmentFormat.FRAME_HEADER_BYTES;
 
+import dev.depot.store.queue.ItemWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -89,6 +90,53 @@ final class FrameSink {
     crc.update(buf);
     buf.limit(buf.capacity()).position(i + frameLength);
     buf.putInt(i, (int) crc.getValue());
+  }
+
+  /**
+   * Appends one frame of {@link SegmentFormat#TYPE_TAGGED} whose {@code length} payload bytes
+   * {@code writer} writes in place, into a slice of the buffer that holds just the payload. The
+   * buffer's position moves only after the writer filled the slice: when the writer throws or
+   * writes another number of bytes, no part of the frame is buffered (what an earlier flush wrote
+   * stays written).
+   *
+   * @throws IllegalStateException when the writer wrote another number of bytes than {@code length}
+   */
+  void put(long recordPos, long tag, int length, ItemWriter writer) throws IOException {
+    int headerBytes = SegmentFormat.headerBytes(SegmentFormat.TYPE_TAGGED);
+    int frameLength = headerBytes + length;
+    if (frameLength > buf.remaining()) {
+      flush();
+      if (frameLength > buf.capacity()) {
+        ByteBuffer payload = ByteBuffer.allocate(length);
+        writePayload(payload, writer);
+        writeLarge(SegmentFormat.TYPE_TAGGED, recordPos, tag, null, payload.flip(), 0, length);
+        return;
+      }
+    }
+    int i = buf.position();
+    writePayload(buf.slice(i + headerBytes, length), writer);
+    buf.putLong(
+        i + 4,
+        (recordPos << 32) | Integer.toUnsignedLong((SegmentFormat.TYPE_TAGGED << 30) | length));
+    buf.putLong(i + FRAME_HEADER_BYTES, tag);
+    crc.reset();
+    buf.limit(i + frameLength).position(i + 4);
+    crc.update(buf);
+    buf.limit(buf.capacity()).position(i + frameLength);
+    buf.putInt(i, (int) crc.getValue());
+  }
+
+  /** Runs {@code writer} on {@code payload} and checks that it filled it exactly. */
+  private static void writePayload(ByteBuffer payload, ItemWriter writer) {
+    writer.write(payload);
+    if (payload.position() != payload.capacity()) {
+      throw new IllegalStateException(
+          "the ItemWriter wrote "
+              + payload.position()
+              + " bytes of an item of "
+              + payload.capacity()
+              + "; nothing was appended");
+    }
   }
 
   /** A frame larger than the write buffer goes straight to the file, header then payload. */
