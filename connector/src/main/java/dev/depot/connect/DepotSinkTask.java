@@ -110,15 +110,15 @@ public class DepotSinkTask extends SinkTask {
         metrics.skipped();
         continue;
       }
-      byte[] item;
+      RecordEncoder.Item item;
       try {
         item = encoder.encode(record);
-        if (item != null && item.length > writer.maxItemBytes()) {
+        if (item != null && item.length() > writer.maxItemBytes()) {
           throw new BadRecordException(
               "the record at "
                   + RecordEncoder.describe(record)
                   + " takes "
-                  + item.length
+                  + item.length()
                   + " bytes, more than the "
                   + writer.maxItemBytes()
                   + " a depot item may; raise "

@@ -234,11 +234,11 @@ public final class PartitionWriter implements AutoCloseable {
     return offset <= lastOffset;
   }
 
-  /** Appends an item with its record's offset. */
-  public void write(long offset, byte[] item) {
+  /** Appends an item with its record's offset, encoding it straight into the queue's buffer. */
+  public void write(long offset, RecordEncoder.Item item) {
     long id;
     try {
-      id = queue.append(item, offset);
+      id = queue.append(item.length(), item, offset);
     } catch (DepotException e) {
       throw new ConnectException(
           "cannot write " + tp + " offset " + offset + " to the depot: " + e.getMessage(), e);
@@ -252,7 +252,7 @@ public final class PartitionWriter implements AutoCloseable {
       run[1] = id;
       run[2] = offset;
     }
-    metrics.written(item.length);
+    metrics.written(item.length());
   }
 
   /** Whether appends are waiting for a sync. */
