@@ -4,6 +4,7 @@ import dev.depot.connect.internal.PartitionWriter;
 import dev.depot.connect.internal.RecordEncoder;
 import dev.depot.connect.internal.RecordEncoder.BadRecordException;
 import dev.depot.connect.internal.SinkMetrics;
+import dev.depot.connect.internal.WriteBehind;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #put}: appends each record with its offset; a record the queue already holds (a
  *       redelivery) is skipped, so nothing is written twice.
  *   <li>{@link #preCommit}: with {@code depot.sync.policy=commit} fsyncs the queues first; returns
- *       for each partition only offsets whose records are on stable storage.
+ *       for each partition only offsets whose records are on stable storage. Queues that fill are
+ *       also synced in the background meanwhile ({@code WriteBehind}), so that the fsync here has
+ *       little left to write.
  *   <li>{@link #flush}: does nothing: no fsync behind Connect's back.
  * </ul>
  */
@@ -43,6 +46,7 @@ public class DepotSinkTask extends SinkTask {
   private RecordEncoder encoder;
   private ErrantRecordReporter reporter;
   private SinkMetrics metrics;
+  private WriteBehind writeBehind;
   private final Map<TopicPartition, PartitionWriter> writers = new HashMap<>();
   private final List<Future<Void>> reports = new ArrayList<>();
 
@@ -57,6 +61,9 @@ public class DepotSinkTask extends SinkTask {
     encoder = new RecordEncoder(config);
     reporter = config.toleratesErrors() ? errantRecordReporter() : null;
     metrics = new SinkMetrics(pluginMetrics());
+    if (config.syncPolicy() == DepotSinkConfig.SyncPolicy.COMMIT) {
+      writeBehind = new WriteBehind(props.getOrDefault("name", "task"));
+    }
   }
 
   private ErrantRecordReporter errantRecordReporter() {
@@ -78,7 +85,7 @@ public class DepotSinkTask extends SinkTask {
   @Override
   public void open(Collection<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {
-      PartitionWriter writer = PartitionWriter.open(config, tp, metrics);
+      PartitionWriter writer = PartitionWriter.open(config, tp, metrics, writeBehind);
       writers.put(tp, writer);
       long next = writer.nextOffset();
       if (next >= 0) {
@@ -140,6 +147,9 @@ public class DepotSinkTask extends SinkTask {
       if (item != null) {
         writer.write(offset, item);
       }
+    }
+    for (PartitionWriter writer : started) {
+      writer.endRun();
     }
   }
 
@@ -214,6 +224,9 @@ public class DepotSinkTask extends SinkTask {
     } finally {
       if (encoder != null) {
         encoder.close();
+      }
+      if (writeBehind != null) {
+        writeBehind.close();
       }
     }
   }
