@@ -1,5 +1,6 @@
 package dev.depot.connect;
 
+import dev.depot.connect.internal.HeaderCheck;
 import dev.depot.connect.internal.PartitionWriter;
 import dev.depot.connect.internal.RecordEncoder;
 import dev.depot.connect.internal.RecordEncoder.BadRecordException;
@@ -36,6 +37,8 @@ import org.slf4j.LoggerFactory;
  *       for each partition only offsets whose records are on stable storage. Queues that fill are
  *       also synced in the background meanwhile ({@code WriteBehind}), so that the fsync here has
  *       little left to write.
+ *   <li>Header values that did not arrive as bytes (a parsing header converter) fail the task
+ *       before they are stored, unless {@code behavior.on.converted.headers=write}.
  *   <li>{@link #flush}: does nothing: no fsync behind Connect's back.
  * </ul>
  */
@@ -44,6 +47,7 @@ public class DepotSinkTask extends SinkTask {
 
   private DepotSinkConfig config;
   private RecordEncoder encoder;
+  private boolean checkHeaders;
   private ErrantRecordReporter reporter;
   private SinkMetrics metrics;
   private WriteBehind writeBehind;
@@ -59,6 +63,7 @@ public class DepotSinkTask extends SinkTask {
   public void start(Map<String, String> props) {
     config = new DepotSinkConfig(props);
     encoder = new RecordEncoder(config);
+    checkHeaders = HeaderCheck.applies(config);
     reporter = config.toleratesErrors() ? errantRecordReporter() : null;
     metrics = new SinkMetrics(pluginMetrics());
     if (config.syncPolicy() == DepotSinkConfig.SyncPolicy.COMMIT) {
@@ -116,6 +121,9 @@ public class DepotSinkTask extends SinkTask {
       if (writer.holds(offset)) {
         metrics.skipped();
         continue;
+      }
+      if (checkHeaders) {
+        HeaderCheck.requireBytes(record); // a config error, not a bad record: fails the task
       }
       RecordEncoder.Item item;
       try {

@@ -64,7 +64,7 @@ class DepotSinkTaskTest {
 
   private static SinkRecord record(long offset, String value) {
     ConnectHeaders headers = new ConnectHeaders();
-    headers.addString("source", "gw-" + offset);
+    headers.addBytes("source", ("gw-" + offset).getBytes(StandardCharsets.UTF_8));
     return new SinkRecord(
         TP.topic(),
         TP.partition(),
