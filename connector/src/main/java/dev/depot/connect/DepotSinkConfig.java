@@ -31,7 +31,7 @@ public class DepotSinkConfig extends AbstractConfig {
   public static final String SEGMENT_BYTES_CONFIG = "depot.segment.bytes";
   static final String SEGMENT_BYTES_DOC =
       "Size at which a queue closes a segment file and starts the next. It also bounds the largest"
-          + " stored record: segment bytes minus 36 (a larger record is reported to the dead letter"
+          + " stored record: segment bytes minus 44 (a larger record is reported to the dead letter"
           + " queue or fails the task).";
   static final long SEGMENT_BYTES_DEFAULT = 256L << 20;
 

@@ -153,7 +153,7 @@ public class DepotSinkTask extends SinkTask {
         continue;
       }
       if (item != null) {
-        writer.write(offset, item);
+        writer.write(offset, item, record.timestamp());
       }
     }
     for (PartitionWriter writer : started) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.depot.envelope.DepotEnvelope;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -16,12 +17,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.runtime.rest.errors.ConnectRestException;
@@ -45,6 +52,13 @@ class DepotSinkHeadersIT {
   private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
 
   private static EmbeddedConnectCluster connect;
+
+  static {
+    // consumer assignments and offset resets in the failsafe output, to tell a Kafka problem from
+    // the sink's should this test fail
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients.consumer", "info");
+  }
+
   @TempDir Path depot;
 
   @BeforeAll
@@ -174,6 +188,16 @@ class DepotSinkHeadersIT {
 
   @Test
   void theSampleConfigStoresHeadersKeysValuesAndTimestampsByteForByte() throws Exception {
+    Map<String, String> config =
+        ConnectSupport.sampleConfig(Map.of("depot.path", depot.toString()));
+    assertThat(config)
+        .containsEntry("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
+        .containsEntry("consumer.override.isolation.level", "read_committed")
+        .containsEntry("topics", "readings,readings-unique")
+        .containsEntry("tasks.max", "2");
+    connect.configureConnector("sample", config);
+    awaitSettled("sample", 2);
+
     Map<String, Object> producerConfig = new HashMap<>();
     producerConfig.put("bootstrap.servers", connect.kafka().bootstrapServers());
     producerConfig.put("transactional.id", "depot-headers-it");
@@ -207,14 +231,10 @@ class DepotSinkHeadersIT {
       }
       last = offset(secondSends.get(secondSends.size() - 1));
     }
+    assertThat(readCommitted(last + 1))
+        .as("what Kafka gives read_committed readers")
+        .isEqualTo(expected);
 
-    Map<String, String> config =
-        ConnectSupport.sampleConfig(Map.of("depot.path", depot.toString()));
-    assertThat(config)
-        .containsEntry("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
-        .containsEntry("consumer.override.isolation.level", "read_committed")
-        .containsEntry("topics", "readings,readings-unique");
-    connect.configureConnector("sample", config);
     awaitCommitted(connect, "sample", TOPIC, 1, last + 1);
 
     List<String> stored = new ArrayList<>();
@@ -223,6 +243,31 @@ class DepotSinkHeadersIT {
     }
     assertThat(stored).containsExactlyElementsOf(expected);
     connect.deleteConnector("sample");
+  }
+
+  /** The records of TP up to {@code end}, as a read_committed consumer sees them. */
+  private static List<String> readCommitted(long end) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", connect.kafka().bootstrapServers());
+    props.put("isolation.level", "read_committed");
+    props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    List<String> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      consumer.assign(List.of(TP));
+      consumer.seekToBeginning(List.of(TP));
+      long deadline = System.nanoTime() + ConnectSupport.WAIT.toNanos();
+      while (consumer.position(TP) < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          List<String> headers = new ArrayList<>();
+          for (Header h : r.headers()) {
+            headers.add(h.key() + "=" + hex(h.value()));
+          }
+          out.add(describe(r.offset(), r.timestamp(), r.key(), r.value(), headers));
+        }
+      }
+    }
+    return out;
   }
 
   @Test
@@ -257,6 +302,8 @@ class DepotSinkHeadersIT {
         ConnectSupport.sampleConfig(
             Map.of("depot.path", depot.toString(), "topics", "parsed", "tasks.max", "1"));
     config.remove("header.converter");
+    connect.configureConnector("parsed", config);
+    awaitSettled("parsed", 1);
     try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {
       List<Future<RecordMetadata>> sends =
           send(
@@ -270,17 +317,20 @@ class DepotSinkHeadersIT {
         offset(send);
       }
     }
-    connect.configureConnector("parsed", config);
     String expected =
         "header 'id' of the record at topic parsed partition 0 offset 2 reached the sink as INT8,"
             + " not as the bytes Kafka holds: the header converter parsed it (header.converter;"
             + " SimpleHeaderConverter when neither the connector nor the worker config sets it) or"
-            + " a transform set it, and the depot would store it changed. Set"
+            + " a transform set it; the bytes sent cannot be stored. Set"
             + " header.converter=org.apache.kafka.connect.converters.ByteArrayConverter in the"
             + " connector config to store headers byte for byte, or"
             + " behavior.on.converted.headers=write to store them as converted.";
     await(
-        () -> "task failure naming the header; status: " + status("parsed"),
+        () ->
+            "task failure naming the header; stored: "
+                + ConnectSupport.stored(depot, new TopicPartition("parsed", 0)).size()
+                + "; status: "
+                + status("parsed"),
         () -> status("parsed").contains(expected));
 
     List<String> stored = new ArrayList<>();
@@ -289,6 +339,32 @@ class DepotSinkHeadersIT {
     }
     assertThat(stored).containsExactly("zero", "one");
     connect.deleteConnector("parsed");
+  }
+
+  /**
+   * Waits until the connector's consumer group is stable with {@code tasks} members, each with its
+   * partitions: records produced after this reach their final owner, with no rebalance between.
+   */
+  private static void awaitSettled(String name, int tasks) {
+    await(
+        () ->
+            "the consumer group of " + name + " stable with " + tasks + " members: " + status(name),
+        () -> {
+          try (Admin admin = connect.kafka().createAdminClient()) {
+            ConsumerGroupDescription group =
+                admin
+                    .describeConsumerGroups(List.of("connect-" + name))
+                    .describedGroups()
+                    .get("connect-" + name)
+                    .get();
+            return group.groupState() == GroupState.STABLE
+                && group.members().size() == tasks
+                && group.members().stream()
+                    .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+          } catch (Exception e) {
+            return false;
+          }
+        });
   }
 
   /** The tasks' states and failure traces. */

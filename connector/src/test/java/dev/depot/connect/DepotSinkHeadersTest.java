@@ -164,8 +164,8 @@ class DepotSinkHeadersTest {
                   + (parsing == simple ? "INT8" : "STRING")
                   + ", not as the bytes Kafka holds: the header converter parsed it"
                   + " (header.converter; SimpleHeaderConverter when neither the connector nor the"
-                  + " worker config sets it) or a transform set it, and the depot would store it"
-                  + " changed. Set"
+                  + " worker config sets it) or a transform set it; the bytes sent cannot be"
+                  + " stored. Set"
                   + " header.converter=org.apache.kafka.connect.converters.ByteArrayConverter in"
                   + " the connector config to store headers byte for byte, or"
                   + " behavior.on.converted.headers=write to store them as converted.");

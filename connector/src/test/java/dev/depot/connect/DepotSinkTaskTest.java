@@ -197,6 +197,45 @@ class DepotSinkTaskTest {
   }
 
   @Test
+  void storesEachKafkaTimestampWhereTheQueueSeeksByTimeAndOffset() {
+    DepotSinkTask task = task(new TestContext(props("depot.format", "value")));
+    SinkRecord untimed =
+        new SinkRecord(
+            TP.topic(),
+            TP.partition(),
+            null,
+            null,
+            Schema.OPTIONAL_BYTES_SCHEMA,
+            "no time".getBytes(StandardCharsets.UTF_8),
+            5,
+            null,
+            TimestampType.NO_TIMESTAMP_TYPE);
+    List<SinkRecord> records = new ArrayList<>(records(0, 5));
+    records.add(untimed);
+    records.addAll(records(6, 9));
+    task.put(records);
+    task.stop();
+    started.clear();
+    try (DepotQueue queue =
+        DepotQueue.builder(dir.resolve("readings").resolve("2")).readOnly(true).build()) {
+      try (DepotCursor cursor = queue.stream()) {
+        for (long offset = 0; offset < 9; offset++) {
+          DepotRecord r = cursor.next();
+          assertThat(r.tag()).isEqualTo(offset);
+          assertThat(r.timestamp())
+              .isEqualTo(offset == 5 ? DepotRecord.NO_TIMESTAMP : 1_700_000_000_000L + offset);
+        }
+      }
+      try (DepotCursor cursor = queue.streamFromTimestamp(1_700_000_000_000L + 5)) {
+        assertThat(cursor.next().tag()).as("offset 5 has no timestamp").isEqualTo(6);
+      }
+      try (DepotCursor cursor = queue.streamFromTag(5)) {
+        assertThat(cursor.next().item()).isEqualTo("no time".getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  @Test
   void tombstonesFollowBehaviorOnNullValues() {
     DepotSinkTask ignore = task(new TestContext(props("behavior.on.null.values", "ignore")));
     ignore.put(List.of(record(0, "a"), record(1, null), record(2, "c")));

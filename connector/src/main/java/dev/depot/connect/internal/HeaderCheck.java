@@ -99,7 +99,7 @@ public final class HeaderCheck {
                 + arrived
                 + ", not as the bytes Kafka holds: the header converter parsed it (header.converter;"
                 + " SimpleHeaderConverter when neither the connector nor the worker config sets"
-                + " it) or a transform set it, and the depot would store it changed. "
+                + " it) or a transform set it; the bytes sent cannot be stored. "
                 + FIX
                 + ". Nothing of this record was stored.");
       }

@@ -264,11 +264,19 @@ public final class PartitionWriter implements AutoCloseable {
     return offset <= lastOffset;
   }
 
-  /** Appends an item with its record's offset, encoding it straight into the queue's buffer. */
-  public void write(long offset, RecordEncoder.Item item) {
+  /**
+   * Appends an item with its record's offset and Kafka timestamp (null: none), which the queue's
+   * index sees for seeks by offset and time, encoding the item straight into the queue's buffer.
+   */
+  public void write(long offset, RecordEncoder.Item item, Long timestamp) {
     long id;
     try {
-      id = queue.append(item.length(), item, offset);
+      id =
+          queue.append(
+              item.length(),
+              item,
+              offset,
+              timestamp == null ? DepotRecord.NO_TIMESTAMP : timestamp);
     } catch (DepotException e) {
       throw new ConnectException(
           "cannot write " + tp + " offset " + offset + " to the depot: " + e.getMessage(), e);

@@ -30,9 +30,15 @@ class PartitionWriterTest {
     return new DepotSinkConfig(Map.of("depot.path", dir.toString()));
   }
 
+  /** Every third record has no timestamp, the others one that grows with the offset. */
+  private static Long timestamp(long offset) {
+    return offset % 3 == 2 ? null : 1_700_000_000_000L + offset;
+  }
+
   private static SinkRecord record(long offset) {
     byte[] value = new byte[64 << 10];
     value[0] = (byte) offset;
+    Long timestamp = timestamp(offset);
     return new SinkRecord(
         TP.topic(),
         TP.partition(),
@@ -41,14 +47,15 @@ class PartitionWriterTest {
         Schema.BYTES_SCHEMA,
         value,
         offset,
-        1_700_000_000_000L,
-        TimestampType.CREATE_TIME);
+        timestamp,
+        timestamp == null ? TimestampType.NO_TIMESTAMP_TYPE : TimestampType.CREATE_TIME);
   }
 
   private static void writeAll(PartitionWriter writer, RecordEncoder encoder) {
     writer.startRun();
     for (int i = 0; i < RECORDS; i++) {
-      writer.write(i, encoder.encode(record(i)));
+      SinkRecord record = record(i);
+      writer.write(i, encoder.encode(record), record.timestamp());
     }
     writer.endRun();
   }
@@ -78,7 +85,10 @@ class PartitionWriterTest {
       DepotRecord record;
       long expected = 0;
       while ((record = cursor.next()) != null) {
+        Long timestamp = timestamp(expected);
         assertThat(record.tag()).isEqualTo(expected++);
+        assertThat(record.timestamp())
+            .isEqualTo(timestamp == null ? DepotRecord.NO_TIMESTAMP : timestamp);
       }
       assertThat(expected).isEqualTo(RECORDS);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.BufferOverflowException;
 import java.nio.file.Files;
@@ -17,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link DepotQueue#append(int, ItemWriter, long)}: the same frames on disk as {@link
- * DepotQueue#append(byte[], long)}, nothing of an item whose writer fails, and a torn tail
- * recovered like any other.
+ * {@link DepotQueue#append(int, ItemWriter, long)} and {@link DepotQueue#append(int, ItemWriter,
+ * long, long)}: the same frames and index files on disk as {@link DepotQueue#append(byte[], long)}
+ * and {@link DepotQueue#appendTimed}, seeks by time and tag that find them, nothing of an item
+ * whose writer fails, and a torn tail recovered like any other.
  */
 class ItemWriterAppendTest {
   private static final long SEED = 11;
@@ -45,8 +47,186 @@ class ItemWriterAppendTest {
   }
 
   private static List<Path> segments(Path dir) throws IOException {
+    return files(dir, ".seg");
+  }
+
+  private static List<Path> files(Path dir, String suffix) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(f -> f.toString().endsWith(".seg")).sorted().toList();
+      return files.filter(f -> f.toString().endsWith(suffix)).sorted().toList();
+    }
+  }
+
+  private static void assertSameFiles(Path actualDir, Path expectedDir, String suffix)
+      throws IOException {
+    List<Path> expected = files(expectedDir, suffix);
+    List<Path> actual = files(actualDir, suffix);
+    assertThat(actual)
+        .extracting(Path::getFileName)
+        .isEqualTo(expected.stream().map(Path::getFileName).toList());
+    for (int s = 0; s < expected.size(); s++) {
+      assertThat(bytes(actual.get(s)))
+          .as("file %s", actual.get(s).getFileName())
+          .isEqualTo(bytes(expected.get(s)));
+    }
+  }
+
+  /**
+   * Timestamp of timed item i: every 5th has none, the others grow by 10 ms per item but step back
+   * 35 ms at every 4th, so that they are not in order.
+   */
+  private static long timestamp(int i) {
+    return i % 5 == 4
+        ? DepotRecord.NO_TIMESTAMP
+        : 1_764_504_000_000L + 10L * i - (i % 4 == 1 ? 35 : 0);
+  }
+
+  /** As {@link #open}, with an index entry every 512 bytes. */
+  private static DepotQueue openIndexed(Path dir) {
+    return DepotQueue.builder(dir)
+        .segmentBytes(64 << 10)
+        .writeBufferBytes(4096)
+        .indexIntervalBytes(512)
+        .build();
+  }
+
+  @Test
+  void timedWritesTheSameSegmentAndIndexFilesAsAppendTimedAndSeeksFindThem() throws IOException {
+    Path arrays = root.resolve("arrays");
+    Path writers = root.resolve("writers");
+    int n = 400;
+    List<Long> ids = new ArrayList<>();
+    try (DepotQueue a = openIndexed(arrays);
+        DepotQueue w = openIndexed(writers)) {
+      for (int i = 0; i < n; i++) {
+        byte[] item = item(i);
+        long arrayId = a.appendTimed(item, 1000L + i, timestamp(i));
+        long writerId = w.append(item.length, writing(item), 1000L + i, timestamp(i));
+        assertThat(writerId).as("id of item %d", i).isEqualTo(arrayId);
+        ids.add(writerId);
+      }
+    }
+    assertThat(DepotIds.segment(ids.get(n - 1))).as("segments rolled").isGreaterThan(2);
+    assertThat(files(writers, ".idx")).as("index files").hasSize(segments(writers).size());
+    assertSameFiles(writers, arrays, ".seg");
+    assertSameFiles(writers, arrays, ".idx");
+
+    try (DepotQueue queue = DepotQueue.builder(writers).readOnly(true).build()) {
+      try (DepotCursor cursor = queue.stream()) {
+        for (int i = 0; i < n; i++) {
+          DepotRecord record = cursor.next();
+          assertThat(record.id()).isEqualTo(ids.get(i));
+          assertThat(record.tag()).isEqualTo(1000L + i);
+          assertThat(record.timestamp()).as("timestamp of item %d", i).isEqualTo(timestamp(i));
+          assertThat(record.item()).isEqualTo(item(i));
+        }
+        assertThat(cursor.next()).isNull();
+      }
+      for (int i = 0; i < n; i++) {
+        try (DepotCursor byTag = queue.streamFromTag(1000L + i)) {
+          assertThat(byTag.next().id()).as("seek to tag %d", 1000 + i).isEqualTo(ids.get(i));
+        }
+        if (timestamp(i) == DepotRecord.NO_TIMESTAMP) {
+          continue;
+        }
+        for (long t : new long[] {timestamp(i) - 1, timestamp(i), timestamp(i) + 1}) {
+          Long expected = null;
+          for (int j = 0; j < n && expected == null; j++) {
+            if (timestamp(j) != DepotRecord.NO_TIMESTAMP && timestamp(j) >= t) {
+              expected = ids.get(j);
+            }
+          }
+          try (DepotCursor byTime = queue.streamFromTimestamp(t)) {
+            DepotRecord found = byTime.next();
+            assertThat(found == null ? null : found.id())
+                .as("seek to time %d", t)
+                .isEqualTo(expected);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aTimedWriterAppendRollsAVersionOneSegmentFirst() throws IOException {
+    Path v1 = root.resolve("v1");
+    Files.createDirectories(v1);
+    try (InputStream in =
+        ItemWriterAppendTest.class.getResourceAsStream("/golden/v1/0000000000.seg")) {
+      Files.copy(in, segment(v1, 0));
+    }
+    byte[] untimed = {1, 2, 3};
+    byte[] timed = {4, 5};
+    long timedId;
+    try (DepotQueue queue = DepotQueue.open(v1)) {
+      assertThat(queue.append(untimed.length, writing(untimed), 7))
+          .as("still segment 0")
+          .isEqualTo(390);
+      assertThat(queue.append(untimed.length, writing(untimed), 8, DepotRecord.NO_TIMESTAMP))
+          .as("no timestamp: a tagged frame, still segment 0")
+          .isEqualTo(390 + 20 + 3);
+      timedId = queue.append(timed.length, writing(timed), 9, 1000);
+      assertThat(timedId).isEqualTo(1L << 32 | 16);
+      try (DepotCursor cursor = queue.streamFromTimestamp(1000)) {
+        DepotRecord record = cursor.next();
+        assertThat(record.id()).isEqualTo(timedId);
+        assertThat(record.item()).isEqualTo(timed);
+        assertThat(record.tag()).isEqualTo(9);
+      }
+      try (DepotCursor cursor = queue.streamFromTag(8)) {
+        DepotRecord record = cursor.next();
+        assertThat(record.id()).isEqualTo(390 + 20 + 3);
+        assertThat(record.timestamp()).isEqualTo(DepotRecord.NO_TIMESTAMP);
+      }
+    }
+    assertThat(bytes(segment(v1, 0))[4]).as("segment 0 version").isEqualTo((byte) 1);
+    assertThat(bytes(segment(v1, 1))[4]).as("segment 1 version").isEqualTo((byte) 2);
+    try (DepotQueue queue = DepotQueue.builder(v1).readOnly(true).build();
+        DepotCursor cursor = queue.streamFromTimestamp(999)) {
+      assertThat(cursor.next().id()).as("after reopening").isEqualTo(timedId);
+    }
+  }
+
+  @Test
+  void aTimedWriterThatFailsAppendsNothingAndTheNoTagValueIsRefused() {
+    AtomicBoolean called = new AtomicBoolean();
+    try (DepotQueue queue = open(root.resolve("q"))) {
+      long first = queue.append(3, writing(new byte[] {1, 2, 3}), 1, 50);
+      for (int length : new int[] {10, 5000}) { // within the write buffer, and larger
+        assertThatThrownBy(
+                () ->
+                    queue.append(
+                        length,
+                        target -> {
+                          target.put(new byte[length / 2]);
+                          throw new IllegalArgumentException("cannot encode");
+                        },
+                        2,
+                        60))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("cannot encode");
+        assertThatThrownBy(
+                () -> queue.append(length, target -> target.put(new byte[length - 1]), 3, 70))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessage(
+                "the ItemWriter wrote "
+                    + (length - 1)
+                    + " bytes of an item of "
+                    + length
+                    + "; nothing was appended");
+        assertThat(queue.lastId()).isEqualTo(first);
+      }
+      assertThatThrownBy(() -> queue.append(1, target -> called.set(true), DepotRecord.NO_TAG, 5))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("tag " + Long.MIN_VALUE + " is reserved for records without a tag");
+      assertThat(called).isFalse();
+      long next = queue.append(0, target -> {}, 4, 80);
+      assertThat(DepotIds.position(next))
+          .as("a timed frame of 3 bytes before it")
+          .isEqualTo(DepotIds.position(first) + 28 + 3);
+      try (DepotCursor cursor = queue.streamFromTimestamp(51)) {
+        assertThat(cursor.next().id()).as("no timestamp of a failed item").isEqualTo(next);
+      }
+      assertThat(Items.readAll(queue, 0)).extracting(r -> r.item().length).containsExactly(3, 0);
     }
   }
 

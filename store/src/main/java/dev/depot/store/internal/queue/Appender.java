@@ -6,6 +6,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.FileSync;
+import dev.depot.store.queue.DepotRecord;
 import dev.depot.store.queue.ItemWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,6 +33,7 @@ final class Appender {
   private final SegmentCatalog catalog;
   private final ReaderVisibility visibility;
   private final Runnable afterRoll;
+  private final SegmentIndexes indexes;
   private final Path dir;
   private final long syncItems;
   private final long syncBytes;
@@ -43,6 +45,7 @@ final class Appender {
   private final ByteBuffer writeBuffer;
   private FrameSink sink;
   private int activeSegment;
+  private int activeVersion = SegmentFormat.VERSION;
   private long lastId = -1;
   private long unsyncedItems;
   private long unsyncedBytes;
@@ -56,18 +59,21 @@ final class Appender {
   /**
    * @param afterRoll runs after each roll, under the writer's lock (retention, which must only try
    *     its own lock)
+   * @param indexes where the active segment's index is kept, and written when it is full
    */
   Appender(
       QueueConfig config,
       SegmentChannels channels,
       SegmentCatalog catalog,
       ReaderVisibility visibility,
-      Runnable afterRoll) {
+      Runnable afterRoll,
+      SegmentIndexes indexes) {
     this.config = config;
     this.channels = channels;
     this.catalog = catalog;
     this.visibility = visibility;
     this.afterRoll = afterRoll;
+    this.indexes = indexes;
     this.dir = catalog.directory();
     this.syncItems = config.syncPolicy().items();
     this.syncBytes = config.syncPolicy().bytes();
@@ -93,6 +99,8 @@ final class Appender {
       } else {
         sink = recovered.sink();
         activeSegment = recovered.segment();
+        activeVersion = recovered.version();
+        indexes.setActive(recovered.index());
         visibility.publish(activeSegment, sink.written());
       }
       dirty = true;
@@ -115,10 +123,13 @@ final class Appender {
 
   private void startSegment(int number) throws IOException {
     Path file = catalog.file(number);
+    indexes.delete(number); // a stale one, left by a crash
+    indexes.setActive(indexes.newBuilder(number));
     FileChannel channel = channels.open(file, CREATE_NEW, READ, WRITE);
     sink = new FrameSink(file, channel, writeBuffer, 0);
     sink.putHeader(number, 0);
     activeSegment = number;
+    activeVersion = SegmentFormat.VERSION;
     catalog.add(number, file);
     dirty = true;
     dirDirty = true;
@@ -127,13 +138,22 @@ final class Appender {
 
   /** Appends one item; syncs afterwards when the sync policy says so. */
   long append(byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
+    return append(array, buffer, offset, length, type, tag, 0);
+  }
+
+  /**
+   * Appends one item, with {@code timestamp} when {@code type} is {@link SegmentFormat#TYPE_TIMED};
+   * syncs afterwards when the sync policy says so.
+   */
+  long append(
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
     notFromWriter();
     long id;
     boolean syncNow;
     lock.lock();
     try {
       checkHealthy();
-      id = appendLocked(array, buffer, offset, length, type, tag);
+      id = appendLocked(array, buffer, offset, length, type, tag, timestamp);
       syncNow = afterAppendLocked();
     } finally {
       lock.unlock();
@@ -154,7 +174,7 @@ final class Appender {
       checkHealthy();
       int i = 0;
       for (byte[] item : items) {
-        ids[i++] = appendLocked(item, null, 0, item.length, SegmentFormat.TYPE_RECORD, 0);
+        ids[i++] = appendLocked(item, null, 0, item.length, SegmentFormat.TYPE_RECORD, 0, 0);
       }
       syncNow = afterAppendLocked();
     } finally {
@@ -167,23 +187,25 @@ final class Appender {
   }
 
   /**
-   * Appends one tagged item that {@code writer} writes in place; syncs afterwards when the sync
-   * policy says so. When the writer fails, nothing is appended and the queue stays writable.
+   * Appends one item of {@code type} (TAGGED or TIMED) that {@code writer} writes in place, with
+   * {@code timestamp} when the type is {@link SegmentFormat#TYPE_TIMED}; syncs afterwards when the
+   * sync policy says so. When the writer fails, nothing is appended (the roll to a new segment that
+   * preceded it stays) and the queue stays writable.
    */
-  long append(int length, ItemWriter writer, long tag) {
+  long append(int length, ItemWriter writer, int type, long tag, long timestamp) {
     notFromWriter();
     long id;
     boolean syncNow;
     lock.lock();
     try {
       checkHealthy();
-      long pos = positionFor(SegmentFormat.TYPE_TAGGED, length);
+      long pos = positionFor(type, length);
       try {
-        sink.put(pos, tag, length, writer);
+        sink.put(type, pos, tag, timestamp, length, writer);
       } catch (IOException e) {
         throw fail("cannot write to " + sink.file(), e);
       }
-      id = appended(pos, length);
+      id = appended(pos, length, type, tag, timestamp);
       syncNow = afterAppendLocked();
     } finally {
       lock.unlock();
@@ -195,20 +217,24 @@ final class Appender {
   }
 
   private long appendLocked(
-      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
     long pos = positionFor(type, length);
     try {
-      sink.put(type, pos, tag, array, buffer, offset, length);
+      sink.put(type, pos, tag, timestamp, array, buffer, offset, length);
     } catch (IOException e) {
       throw fail("cannot write to " + sink.file(), e);
     }
-    return appended(pos, length);
+    return appended(pos, length, type, tag, timestamp);
   }
 
-  /** Where a frame of {@code length} payload bytes goes: rolls first when the segment is full. */
+  /**
+   * Where a frame of {@code type} with {@code length} payload bytes goes: rolls first when the
+   * segment is full, or is a version 1 segment that cannot hold the frame.
+   */
   private long positionFor(int type, int length) {
     long pos = sink.end();
-    if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()) {
+    if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()
+        || type > SegmentFormat.maxType(activeVersion)) {
       try {
         roll();
       } catch (IOException e) {
@@ -219,8 +245,16 @@ final class Appender {
     return pos;
   }
 
-  /** Notes an item appended at {@code pos}; returns its id. */
-  private long appended(long pos, int length) {
+  /** Notes an item appended at {@code pos} in the counters and the index; returns its id. */
+  private long appended(long pos, int length, int type, long tag, long timestamp) {
+    indexes
+        .active()
+        .track(
+            pos,
+            pos,
+            type == SegmentFormat.TYPE_TIMED ? timestamp : DepotRecord.NO_TIMESTAMP,
+            type >= SegmentFormat.TYPE_TAGGED ? tag : DepotRecord.NO_TAG,
+            true);
     dirty = true;
     unsyncedItems++;
     unsyncedBytes += length;
@@ -248,6 +282,9 @@ final class Appender {
     if (dirty) {
       unsyncedSealed.add(sink.file());
     }
+    SegmentIndex.Builder full = indexes.active();
+    full.end(sink.end(), sink.end());
+    indexes.write(full);
     startSegment(activeSegment + 1);
     afterRoll.run();
   }
@@ -337,6 +374,7 @@ final class Appender {
         throw fail("cannot sync " + dir, e);
       }
       syncedId = target;
+      indexes.publishActive();
     }
   }
 
@@ -398,6 +436,13 @@ final class Appender {
     lock.lock();
     try {
       visibility.close();
+      SegmentIndex.Builder index = indexes.active();
+      if (failure == null && sink != null && !sink.hasBuffered() && index != null) {
+        // For readers of other processes; a writer that reopens reads the segment anyway.
+        index.end(sink.end(), sink.end());
+        indexes.write(index);
+      }
+      indexes.closeFiles();
       if (sink != null) {
         sink.channel().close();
       }

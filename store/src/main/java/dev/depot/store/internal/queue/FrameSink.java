@@ -66,59 +66,83 @@ final class FrameSink {
   void put(
       int type, long recordPos, long tag, byte[] array, ByteBuffer buffer, int offset, int length)
       throws IOException {
+    put(type, recordPos, tag, 0, array, buffer, offset, length);
+  }
+
+  /**
+   * Appends one frame; as {@link #put(int, long, long, byte[], ByteBuffer, int, int)}, and {@code
+   * timestamp} is written for {@link SegmentFormat#TYPE_TIMED}.
+   */
+  void put(
+      int type,
+      long recordPos,
+      long tag,
+      long timestamp,
+      byte[] array,
+      ByteBuffer buffer,
+      int offset,
+      int length)
+      throws IOException {
     int headerBytes = SegmentFormat.headerBytes(type);
     int frameLength = headerBytes + length;
     if (frameLength > buf.remaining()) {
       flush();
       if (frameLength > buf.capacity()) {
-        writeLarge(type, recordPos, tag, array, buffer, offset, length);
+        writeLarge(type, recordPos, tag, timestamp, array, buffer, offset, length);
         return;
       }
     }
     int i = buf.position();
-    buf.putLong(i + 4, (recordPos << 32) | Integer.toUnsignedLong((type << 30) | length));
-    if (type == SegmentFormat.TYPE_TAGGED) {
-      buf.putLong(i + FRAME_HEADER_BYTES, tag);
-    }
     if (array != null) {
       buf.put(i + headerBytes, array, offset, length);
     } else {
       buf.put(i + headerBytes, buffer, buffer.position(), length);
     }
-    crc.reset();
-    buf.limit(i + frameLength).position(i + 4);
-    crc.update(buf);
-    buf.limit(buf.capacity()).position(i + frameLength);
-    buf.putInt(i, (int) crc.getValue());
+    finishFrame(i, type, recordPos, tag, timestamp, length);
   }
 
   /**
-   * Appends one frame of {@link SegmentFormat#TYPE_TAGGED} whose {@code length} payload bytes
-   * {@code writer} writes in place, into a slice of the buffer that holds just the payload. The
-   * buffer's position moves only after the writer filled the slice: when the writer throws or
-   * writes another number of bytes, no part of the frame is buffered (what an earlier flush wrote
-   * stays written).
+   * Appends one frame of {@link SegmentFormat#TYPE_TAGGED} or {@link SegmentFormat#TYPE_TIMED}
+   * (with {@code timestamp}) whose {@code length} payload bytes {@code writer} writes in place,
+   * into a slice of the buffer that holds just the payload. The buffer's position moves only after
+   * the writer filled the slice: when the writer throws or writes another number of bytes, no part
+   * of the frame is buffered (what an earlier flush wrote stays written). The frame's bytes are
+   * those {@link #put(int, long, long, long, byte[], ByteBuffer, int, int)} writes for the same
+   * payload.
    *
    * @throws IllegalStateException when the writer wrote another number of bytes than {@code length}
    */
-  void put(long recordPos, long tag, int length, ItemWriter writer) throws IOException {
-    int headerBytes = SegmentFormat.headerBytes(SegmentFormat.TYPE_TAGGED);
+  void put(int type, long recordPos, long tag, long timestamp, int length, ItemWriter writer)
+      throws IOException {
+    int headerBytes = SegmentFormat.headerBytes(type);
     int frameLength = headerBytes + length;
     if (frameLength > buf.remaining()) {
       flush();
       if (frameLength > buf.capacity()) {
         ByteBuffer payload = ByteBuffer.allocate(length);
         writePayload(payload, writer);
-        writeLarge(SegmentFormat.TYPE_TAGGED, recordPos, tag, null, payload.flip(), 0, length);
+        writeLarge(type, recordPos, tag, timestamp, null, payload.flip(), 0, length);
         return;
       }
     }
     int i = buf.position();
     writePayload(buf.slice(i + headerBytes, length), writer);
-    buf.putLong(
-        i + 4,
-        (recordPos << 32) | Integer.toUnsignedLong((SegmentFormat.TYPE_TAGGED << 30) | length));
-    buf.putLong(i + FRAME_HEADER_BYTES, tag);
+    finishFrame(i, type, recordPos, tag, timestamp, length);
+  }
+
+  /**
+   * Writes the header fields of the frame at {@code i} whose payload is in place, its CRC, and
+   * moves the buffer's position past it.
+   */
+  private void finishFrame(int i, int type, long recordPos, long tag, long timestamp, int length) {
+    int frameLength = SegmentFormat.headerBytes(type) + length;
+    buf.putLong(i + 4, (recordPos << 32) | Integer.toUnsignedLong((type << 30) | length));
+    if (type >= SegmentFormat.TYPE_TAGGED) {
+      buf.putLong(i + FRAME_HEADER_BYTES, tag);
+      if (type == SegmentFormat.TYPE_TIMED) {
+        buf.putLong(i + FRAME_HEADER_BYTES + SegmentFormat.TAG_BYTES, timestamp);
+      }
+    }
     crc.reset();
     buf.limit(i + frameLength).position(i + 4);
     crc.update(buf);
@@ -141,14 +165,24 @@ final class FrameSink {
 
   /** A frame larger than the write buffer goes straight to the file, header then payload. */
   private void writeLarge(
-      int type, long recordPos, long tag, byte[] array, ByteBuffer buffer, int offset, int length)
+      int type,
+      long recordPos,
+      long tag,
+      long timestamp,
+      byte[] array,
+      ByteBuffer buffer,
+      int offset,
+      int length)
       throws IOException {
     int headerBytes = SegmentFormat.headerBytes(type);
     ByteBuffer header = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
     header.putInt(4, (type << 30) | length);
     header.putInt(8, (int) recordPos);
-    if (type == SegmentFormat.TYPE_TAGGED) {
+    if (type >= SegmentFormat.TYPE_TAGGED) {
       header.putLong(FRAME_HEADER_BYTES, tag);
+      if (type == SegmentFormat.TYPE_TIMED) {
+        header.putLong(FRAME_HEADER_BYTES + SegmentFormat.TAG_BYTES, timestamp);
+      }
     }
     ByteBuffer payload =
         array != null
