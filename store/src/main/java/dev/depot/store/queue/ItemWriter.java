@@ -4,7 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Writes one item's bytes straight into a queue's write buffer, for {@link DepotQueue#append(int,
- * ItemWriter, long)}: an item encoded in place costs no copy of its own.
+ * ItemWriter, long)} and {@link DepotQueue#append(int, ItemWriter, long, long)} (with a timestamp):
+ * an item encoded in place costs no copy of its own.
  *
  * <pre>{@code
  * byte[] name = "sensor-7".getBytes(StandardCharsets.UTF_8);
