@@ -71,8 +71,10 @@ public final class SinkBench {
                 + " worker.",
             args,
             BenchArgs.number(
-                "--records", "records per size and run (default 1,000,000; --quick 200,000)"),
-            BenchArgs.number("--runs", "timed runs, median reported (default 3; --quick 1)"));
+                "--records", "records per size and run (default 5,000,000; --quick 500,000)"),
+            BenchArgs.number(
+                "--runs",
+                "timed rounds, contenders taking turns, median reported (default 5; --quick 3)"));
     if (in == null) {
       return;
     }
