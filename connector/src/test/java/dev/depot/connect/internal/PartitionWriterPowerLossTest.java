@@ -7,6 +7,7 @@ import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import dev.depot.testing.powerloss.CrashPoints;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,12 +55,28 @@ class PartitionWriterPowerLossTest {
         .getBytes(StandardCharsets.UTF_8);
   }
 
+  /** The value of {@code offset} as the encoder hands it over (depot.format=value). */
+  private static RecordEncoder.Item item(long offset) {
+    byte[] bytes = value(offset);
+    return new RecordEncoder.Item() {
+      @Override
+      public int length() {
+        return bytes.length;
+      }
+
+      @Override
+      public void write(ByteBuffer target) {
+        target.put(bytes);
+      }
+    };
+  }
+
   /** Writes offsets [from, to), committing every {@code every} records the way preCommit does. */
   private static void writeAndCommit(PartitionWriter writer, Committed c, long from, long to) {
     writer.startRun();
     for (long offset = from; offset < to; offset++) {
       if (!writer.holds(offset)) {
-        writer.write(offset, value(offset), 1_700_000_000_000L + offset);
+        writer.write(offset, item(offset), 1_700_000_000_000L + offset);
       }
       if (offset % 9 == 8) {
         if (writer.dirty()) {
@@ -83,13 +100,13 @@ class PartitionWriterPowerLossTest {
       Path depot = root.resolve("depot");
       long next;
       try (PartitionWriter writer =
-          PartitionWriter.open(config(format), depot, TP, new SinkMetrics(null))) {
+          PartitionWriter.open(config(format), depot, TP, new SinkMetrics(null), null)) {
         writeAndCommit(writer, c, 0, 70);
         next = writer.nextOffset();
       }
       // a rebalance: the partition's next task opens the queue and resumes where it says
       try (PartitionWriter writer =
-          PartitionWriter.open(config(format), depot, TP, new SinkMetrics(null))) {
+          PartitionWriter.open(config(format), depot, TP, new SinkMetrics(null), null)) {
         assertThat(writer.nextOffset()).isEqualTo(next);
         writeAndCommit(writer, c, next - 5, 100); // Connect redelivers a few
       }
@@ -100,7 +117,7 @@ class PartitionWriterPowerLossTest {
       Path depot = root.resolve("depot");
       long next;
       try (PartitionWriter writer =
-          PartitionWriter.open(config(format), depot, TP, new SinkMetrics(null))) {
+          PartitionWriter.open(config(format), depot, TP, new SinkMetrics(null), null)) {
         next = writer.nextOffset();
         assertThat(Math.max(next, 0))
             .as("resumes at or after the committed offset")

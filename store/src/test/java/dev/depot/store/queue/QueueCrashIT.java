@@ -30,6 +30,15 @@ class QueueCrashIT {
 
   @Test
   void everyIdReportedSyncedSurvivesSigkill() {
+    killRepeatedly("array");
+  }
+
+  @Test
+  void everyIdReportedSyncedSurvivesSigkillWhenItemWritersAppend() {
+    killRepeatedly("writer");
+  }
+
+  private void killRepeatedly(String mode) {
     Random random = new Random(SEED);
     Map<Long, Long> synced = new HashMap<>(); // id -> item index
     int rounds = 25;
@@ -37,7 +46,7 @@ class QueueCrashIT {
       int syncEvery = 1 + random.nextInt(50);
       int killAfter = 1 + random.nextInt(40);
       assertTimeoutPreemptively(
-          Duration.ofMinutes(2), () -> runAndKill(syncEvery, killAfter, synced));
+          Duration.ofMinutes(2), () -> runAndKill(syncEvery, killAfter, synced, mode));
       try (DepotQueue queue = DepotQueue.builder(dir).readOnly(true).build()) {
         checkSeeks(queue, round);
       }
@@ -54,6 +63,16 @@ class QueueCrashIT {
           assertThat(r.item()).isEqualTo(Items.item(SEED, expectedIndex, 200));
           byId.put(r.id(), r.item());
           expectedIndex++;
+        }
+        try (DepotCursor cursor = queue.stream()) {
+          DepotRecord record;
+          while ((record = cursor.next()) != null) {
+            if (record.complete()) {
+              long index = Items.indexOf(record.item());
+              assertThat(record.tag()).as("round %d, tag", round).isEqualTo(index);
+              assertThat(record.timestamp()).as("round %d, timestamp", round).isEqualTo(10 * index);
+            }
+          }
         }
         for (Map.Entry<Long, Long> e : synced.entrySet()) {
           assertThat(byId.get(e.getKey()))
@@ -85,13 +104,15 @@ class QueueCrashIT {
     }
   }
 
-  private void runAndKill(int syncEvery, int killAfter, Map<Long, Long> synced) throws Exception {
+  private void runAndKill(int syncEvery, int killAfter, Map<Long, Long> synced, String mode)
+      throws Exception {
     Process child =
         ChildJvm.start(
             CrashWriterMain.class,
             dir.toString(),
             Long.toString(SEED),
-            Integer.toString(syncEvery));
+            Integer.toString(syncEvery),
+            mode);
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       int seen = 0;
