@@ -1,5 +1,6 @@
 package dev.depot.bench;
 
+import dev.depot.testing.TestFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -279,7 +280,7 @@ public final class SinkBench {
   private static void deleteOutput(Map<String, String> config) throws IOException {
     String depot = config.get("depot.path");
     if (depot != null) {
-      BenchFiles.deleteTree(Path.of(depot));
+      TestFiles.deleteTree(Path.of(depot));
     }
     String file = config.get("file");
     if (file != null) {
