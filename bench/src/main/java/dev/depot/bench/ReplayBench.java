@@ -33,7 +33,8 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
  * in-process broker and one Connect worker with {@code exactly.once.source.support=enabled}.
  *
  * <pre>
- * bench/run replay [--quick] [--records N] [--runs N] [--only depot|mm2] [--dir PATH]
+ * bench/run replay [--quick] [--records N] [--runs N] [--only depot|mm2]
+ *                  [--depot key=value]... [--mm2 key=value]... [--dir PATH]
  * </pre>
  *
  * <p>Topics {@code replay-100B} and {@code replay-1KiB} (one partition each) are loaded with 1 M
@@ -58,7 +59,9 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
  * read_committed} consumer and must hold exactly keys {@code k0 .. k<N-1>} in order, each value of
  * the loaded size: exactly once, nothing lost, nothing duplicated. The contenders alternate which
  * goes first; one untimed run of each comes first; medians of the runs are reported. {@code --only}
- * runs one contender (no ratio then).
+ * runs one contender (no ratio then); {@code --depot} and {@code --mm2} set or override a setting
+ * of that contender's connector (for example {@code --mm2 source.consumer.max.poll.records=5000}),
+ * printed on stderr.
  */
 public final class ReplayBench {
   private static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
@@ -71,14 +74,22 @@ public final class ReplayBench {
   private final int runs;
   private final Path root;
   private final List<String> contenders;
+  private final Map<String, Map<String, String>> overrides;
   private EmbeddedConnectCluster connect;
   private Admin admin;
   private int connectors;
 
-  private ReplayBench(int records, int runs, List<String> contenders, Path root, Figures results) {
+  private ReplayBench(
+      int records,
+      int runs,
+      List<String> contenders,
+      Map<String, Map<String, String>> overrides,
+      Path root,
+      Figures results) {
     this.records = records;
     this.runs = runs;
     this.contenders = contenders;
+    this.overrides = overrides;
     this.root = root;
     this.results = results;
   }
@@ -88,11 +99,13 @@ public final class ReplayBench {
         BenchArgs.read(
             "replay",
             "usage: bench/run replay [--quick] [--records N] [--runs N] [--only depot|mm2]"
-                + " [--dir PATH]",
+                + " [--depot key=value]... [--mm2 key=value]... [--dir PATH]",
             args,
             "--records",
             "--runs",
-            "--only");
+            "--only",
+            "--depot",
+            "--mm2");
     if (in == null) {
       return;
     }
@@ -109,13 +122,25 @@ public final class ReplayBench {
       contenders = List.of(one);
     }
     List<String> chosen = contenders;
+    Map<String, Map<String, String>> overrides = new HashMap<>();
+    for (String contender : List.of("depot", "mm2")) {
+      Map<String, String> settings = new LinkedHashMap<>();
+      for (String setting : in.all("--" + contender)) {
+        int eq = setting.indexOf('=');
+        if (eq <= 0) {
+          throw in.fail("--" + contender + " must be key=value, was " + setting);
+        }
+        settings.put(setting.substring(0, eq), setting.substring(eq + 1));
+      }
+      overrides.put(contender, settings);
+    }
     // the worker and broker log at WARN on stderr
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     BenchRun.inTempRoot(
         in.dir(),
         "replay-bench-",
         (root, figures) -> {
-          new ReplayBench(records, runs, chosen, root, figures).run();
+          new ReplayBench(records, runs, chosen, overrides, root, figures).run();
           return 0;
         });
   }
@@ -148,6 +173,12 @@ public final class ReplayBench {
             .workerProps(workerProps)
             .brokerProps(brokerProps)
             .build();
+    for (String contender : contenders) {
+      if (!overrides.get(contender).isEmpty()) {
+        progress.printf(
+            "[%s] connector settings overridden: %s%n", contender, overrides.get(contender));
+      }
+    }
     connect.start();
     admin = connect.kafka().createAdminClient();
     try {
@@ -297,6 +328,7 @@ public final class ReplayBench {
     config.put("key.converter", BYTES);
     config.put("value.converter", BYTES);
     config.put("header.converter", BYTES);
+    config.putAll(overrides.get("depot"));
     return config;
   }
 
@@ -320,6 +352,7 @@ public final class ReplayBench {
     config.put("key.converter", BYTES);
     config.put("value.converter", BYTES);
     config.put("header.converter", BYTES);
+    config.putAll(overrides.get("mm2"));
     return config;
   }
 
