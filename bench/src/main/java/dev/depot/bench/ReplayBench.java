@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
@@ -67,6 +69,7 @@ public final class ReplayBench {
   private static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
   private static final Duration LOOK_EVERY = Duration.ofMillis(5);
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+  private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
 
   private final PrintStream progress = System.err;
   private final Figures results;
@@ -163,6 +166,9 @@ public final class ReplayBench {
     Map<String, String> workerProps = new HashMap<>();
     workerProps.put("plugin.discovery", "service_load");
     workerProps.put("exactly.once.source.support", "enabled");
+    // the depot sink that stores the topics commits (after its fsync) this often; exactly-once
+    // source tasks commit with each transaction instead
+    workerProps.put("offset.flush.interval.ms", "200");
     Properties brokerProps = new Properties();
     brokerProps.putAll(BenchBroker.SINGLE_NODE);
     brokerProps.put("log.dirs", root.resolve("kafka").toString());
@@ -316,11 +322,13 @@ public final class ReplayBench {
         (System.nanoTime() - started) / 1e9);
   }
 
-  private Map<String, String> depotConfig(String prefix) {
+  private Map<String, String> depotConfig(String topic, String prefix) {
     Map<String, String> config = new HashMap<>();
     config.put("connector.class", "dev.depot.connect.DepotSourceConnector");
     config.put("tasks.max", "1");
     config.put("depot.path", depotPath().toString());
+    // the depot holds both sizes' topics
+    config.put("source.topics", topic);
     config.put("target.topic.prefix", prefix);
     config.put("replay.start", "earliest");
     config.put("replay.stop", "end");
@@ -366,9 +374,11 @@ public final class ReplayBench {
     boolean depot = kind.endsWith("depot");
     String alias = "m" + n;
     String target = depot ? "d" + n + "-" + topic : alias + "." + topic;
-    Map<String, String> config = depot ? depotConfig("d" + n + "-") : mm2Config(alias, topic);
+    Map<String, String> config =
+        depot ? depotConfig(topic, "d" + n + "-") : mm2Config(alias, topic);
     connect.kafka().createTopic(target, 1);
     TopicPartition partition = new TopicPartition(target, 0);
+    awaitTopic(partition);
     byte[] lastKey = key(records - 1);
     long created;
     long firstAt = -1;
@@ -381,9 +391,26 @@ public final class ReplayBench {
       long deadline = created + RUN_TIMEOUT.toNanos();
       long nextStatus = created + Duration.ofSeconds(2).toNanos();
       long checked = -1;
+      long seen = -1;
+      long movedAt = created;
       while (true) {
         long stable = lastStableOffset(partition);
         long now = System.nanoTime();
+        if (stable != seen) {
+          seen = stable;
+          movedAt = now;
+        } else if (now - movedAt > STALL_TIMEOUT.toNanos()) {
+          throw new IllegalStateException(
+              name
+                  + " committed nothing to "
+                  + target
+                  + " for "
+                  + STALL_TIMEOUT
+                  + " (last stable offset "
+                  + stable
+                  + "); status: "
+                  + describe(connect.connectorStatus(name)));
+        }
         if (stable > 0 && firstAt < 0) {
           firstAt = now;
           // the first committed transaction ends in one commit marker
@@ -432,6 +459,23 @@ public final class ReplayBench {
     return new Run(rate, startup);
   }
 
+  /** Returns once the broker answers for {@code partition}, a topic just created. */
+  private void awaitTopic(TopicPartition partition) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        lastStableOffset(partition);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+    }
+  }
+
   private long lastStableOffset(TopicPartition partition) throws Exception {
     return admin
         .listOffsets(
@@ -463,6 +507,14 @@ public final class ReplayBench {
       }
     }
     return last;
+  }
+
+  private static String describe(ConnectorStateInfo status) {
+    StringBuilder text = new StringBuilder("connector " + status.connector().state());
+    for (ConnectorStateInfo.TaskState task : status.tasks()) {
+      text.append(", task ").append(task.id()).append(' ').append(task.state());
+    }
+    return text.toString();
   }
 
   private void failIfFailed(String name) {
