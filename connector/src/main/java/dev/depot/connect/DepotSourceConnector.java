@@ -1,5 +1,6 @@
 package dev.depot.connect;
 
+import dev.depot.connect.internal.QueueReplayer;
 import dev.depot.connect.internal.SourceQueues;
 import dev.depot.connect.internal.SourceQueues.QueueRef;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.converters.ByteArrayConverter;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
@@ -207,6 +209,48 @@ public class DepotSourceConnector extends SourceConnector {
       }
     }
     return result;
+  }
+
+  /**
+   * Accepts resets ({@code DELETE /connectors/NAME/offsets}) and edits of offsets that name a queue
+   * ({@code {"queue": "<topic>/<partition>"}}) and a depot id ({@code {"id": N}}, the record after
+   * which the replay resumes; {@code offset} and {@code end} optional).
+   */
+  @Override
+  public boolean alterOffsets(
+      Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
+    for (Map.Entry<Map<String, ?>, Map<String, ?>> e : offsets.entrySet()) {
+      Object queue = e.getKey() == null ? null : e.getKey().get(QueueReplayer.PARTITION_KEY);
+      try {
+        QueueRef.parse(String.valueOf(queue));
+      } catch (IllegalArgumentException bad) {
+        throw new ConnectException(
+            "source partition "
+                + e.getKey()
+                + " names no depot queue: expected {\"queue\": \"<topic>/<partition>\"}");
+      }
+      Map<String, ?> offset = e.getValue();
+      if (offset == null) {
+        continue; // a reset: the queue replays from replay.start again
+      }
+      for (String key :
+          List.of(QueueReplayer.ID_KEY, QueueReplayer.OFFSET_KEY, QueueReplayer.END_KEY)) {
+        Object value = offset.get(key);
+        boolean required = key.equals(QueueReplayer.ID_KEY);
+        if ((value == null && required)
+            || (value != null && !(value instanceof Number n && n.longValue() >= -1))) {
+          throw new ConnectException(
+              "source offset "
+                  + offset
+                  + " of "
+                  + queue
+                  + ": '"
+                  + key
+                  + "' must be a depot id, a number (as GET /connectors/NAME/offsets shows it)");
+        }
+      }
+    }
+    return true;
   }
 
   /** Supported: source offsets are depot ids, committed in the producer transaction. */

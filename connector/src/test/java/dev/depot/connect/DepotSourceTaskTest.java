@@ -12,6 +12,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -244,6 +245,11 @@ class DepotSourceTaskTest {
     }
   }
 
+  /**
+   * The same records and the same answers whether the timestamps are only in the envelopes (the
+   * sink's queues so far: read from the oldest record) or also in the frames (appendTimed: the
+   * store's index finds the start).
+   */
   @Test
   void startsAtTheFirstRecordAtOrAfterTheTimestampAndStopsBeforeOneAfterTheStop() throws Exception {
     List<DepotEnvelope> records = new ArrayList<>();
@@ -253,34 +259,67 @@ class DepotSourceTaskTest {
           new DepotEnvelope(
               "t", 0, i, stamps[i], TimestampType.CREATE_TIME, null, utf8("v" + i), List.of()));
     }
-    write(queue("t", 0, "envelope"), records);
+    DepotQueue untimed = queue("t", 0, "envelope");
+    DepotQueue timed = queue("t", 1, "envelope");
+    for (DepotEnvelope e : records) {
+      untimed.append(EnvelopeCodec.encode(e), e.offset());
+      timed.appendTimed(EnvelopeCodec.encode(e), e.offset(), e.timestamp());
+    }
+    untimed.sync();
+    timed.sync();
     // between stored timestamps, equal to one, before all, after all
     Object[][] cases = {
       {T0 + 15, 2}, {T0 + 20, 2}, {T0 - 1, 0}, {T0 + 10, 1}, {T0 + 41, 8},
     };
-    for (Object[] c : cases) {
-      String at = java.time.Instant.ofEpochMilli((Long) c[0]).toString();
-      SourceTestContext context =
-          new SourceTestContext(
-              props("t/0", "replay.start", "timestamp", "replay.start.timestamp", at));
-      List<SourceRecord> got = drain(start(context), context);
-      int from = (Integer) c[1];
-      assertThat(got).as("from %s", at).hasSize(stamps.length - from);
-      for (int i = 0; i < got.size(); i++) {
-        assertSame(got.get(i), records.get(from + i), "t", true);
+    for (String queue : new String[] {"t/0", "t/1"}) {
+      for (Object[] c : cases) {
+        String at = java.time.Instant.ofEpochMilli((Long) c[0]).toString();
+        SourceTestContext context =
+            new SourceTestContext(
+                props(queue, "replay.start", "timestamp", "replay.start.timestamp", at));
+        List<SourceRecord> got = drain(start(context), context);
+        int from = (Integer) c[1];
+        assertThat(got).as("%s from %s", queue, at).hasSize(stamps.length - from);
+        for (int i = 0; i < got.size(); i++) {
+          assertThat((byte[]) got.get(i).value()).isEqualTo(records.get(from + i).value());
+          assertThat(got.get(i).timestamp()).isEqualTo(records.get(from + i).timestamp());
+        }
       }
+      SourceTestContext stop =
+          new SourceTestContext(
+              props(
+                  queue,
+                  "replay.stop",
+                  "timestamp",
+                  "replay.stop.timestamp",
+                  java.time.Instant.ofEpochMilli(T0 + 20).toString()));
+      assertThat(drain(start(stop), stop))
+          .as(queue)
+          .extracting(r -> new String((byte[]) r.value(), StandardCharsets.UTF_8))
+          .containsExactly("v0", "v1", "v2", "v3", "v4");
     }
-    SourceTestContext stop =
+  }
+
+  @Test
+  void valueQueuesWithTimestampsInTheFramesReplayThemAndSeekByThem() throws Exception {
+    DepotQueue queue = queue("plain", 0, "value");
+    for (int i = 0; i < 10; i++) {
+      queue.appendTimed(utf8("v" + i), 100 + i, T0 + i * 1000L);
+    }
+    queue.sync();
+    SourceTestContext context =
         new SourceTestContext(
             props(
-                "t/0",
-                "replay.stop",
+                "plain/0",
+                "replay.start",
                 "timestamp",
-                "replay.stop.timestamp",
-                java.time.Instant.ofEpochMilli(T0 + 20).toString()));
-    assertThat(drain(start(stop), stop))
-        .extracting(r -> new String((byte[]) r.value(), StandardCharsets.UTF_8))
-        .containsExactly("v0", "v1", "v2", "v3", "v4");
+                "replay.start.timestamp",
+                java.time.Instant.ofEpochMilli(T0 + 6500).toString()));
+    List<SourceRecord> got = drain(start(context), context);
+    assertThat(got)
+        .extracting(SourceRecord::timestamp)
+        .containsExactly(T0 + 7000, T0 + 8000, T0 + 9000);
+    assertThat(got).extracting(SourceRecord::key).containsOnlyNulls();
   }
 
   @Test
@@ -418,5 +457,35 @@ class DepotSourceTaskTest {
     write(queue, records);
     SourceTestContext context = new SourceTestContext(props("orders/1"));
     assertThat(drain(start(context), context)).hasSize(records.size());
+  }
+
+  @Test
+  void stopFromAnotherThreadEndsAWaitingPollAndReleasesTheQueues() throws Exception {
+    DepotQueue queue = queue("orders", 1, "envelope");
+    write(queue, varied().subList(0, 3));
+    SourceTestContext context =
+        new SourceTestContext(
+            props("orders/1", "replay.stop", "never", "replay.poll.wait.ms", "60000"));
+    DepotSourceTask task = start(context);
+    assertThat(task.poll()).hasSize(3);
+    List<Object> polled = new ArrayList<>();
+    Thread poller =
+        new Thread(
+            () -> {
+              try {
+                polled.add(String.valueOf(task.poll()));
+              } catch (InterruptedException e) {
+                polled.add(e);
+              }
+            });
+    poller.start();
+    while (poller.getState() != Thread.State.TIMED_WAITING && poller.isAlive()) {
+      Thread.onSpinWait(); // the poll is caught up and waiting for appends
+    }
+    task.stop();
+    poller.join(Duration.ofSeconds(30).toMillis());
+    assertThat(poller.isAlive()).as("the poll still waits after stop").isFalse();
+    assertThat(polled).containsExactly("null");
+    assertThat(task.poll()).isNull();
   }
 }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class PluginZipIT {
   private static final String CONNECTOR = "dev.depot.connect.DepotSinkConnector";
+  private static final String SOURCE = "dev.depot.connect.DepotSourceConnector";
 
   @TempDir Path root;
 
@@ -63,6 +64,15 @@ class PluginZipIT {
       assertThat(ours).as("the worker lists the connector: %s", listing).isNotNull();
       assertThat(ours.get("version").asText()).isEqualTo(System.getProperty("depot.version"));
       assertThat(ours.get("type").asText()).isEqualTo("sink");
+      JsonNode source = null;
+      for (JsonNode plugin : new ObjectMapper().readTree(listing)) {
+        if (plugin.get("class").asText().equals(SOURCE)) {
+          source = plugin;
+        }
+      }
+      assertThat(source).as("the worker lists the source connector: %s", listing).isNotNull();
+      assertThat(source.get("type").asText()).isEqualTo("source");
+      assertThat(source.get("version").asText()).isEqualTo(System.getProperty("depot.version"));
 
       ConnectSupport.createTopic(connect, "zipped", 2);
       try (KafkaProducer<byte[], byte[]> producer = ConnectSupport.producer(connect)) {

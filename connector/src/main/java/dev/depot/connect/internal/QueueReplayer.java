@@ -79,8 +79,16 @@ public final class QueueReplayer implements AutoCloseable {
   /** Depot id of the last record to replay; {@link Long#MAX_VALUE} to tail for ever. */
   private final long endId;
 
-  private DepotCursor cursor;
+  private final DepotCursor cursor;
   private boolean finished;
+
+  /**
+   * With replay.start=timestamp on a queue without frame timestamps: records are skipped until the
+   * first whose envelope timestamp is at least this; {@link Long#MIN_VALUE} once found (or never
+   * needed).
+   */
+  private long skipBeforeMs = Long.MIN_VALUE;
+
   private volatile long lastOffset;
   private volatile long storedOffset = -1;
   private volatile long storedOffsetAt;
@@ -110,20 +118,19 @@ public final class QueueReplayer implements AutoCloseable {
     this.tolerateErrors = config.toleratesErrors();
     Stop stop = config.stop();
     this.stopTimestampMs = stop == Stop.TIMESTAMP ? config.stopTimestampMs() : Long.MAX_VALUE;
-    if (!envelope && (stop == Stop.TIMESTAMP || config.start() == Start.TIMESTAMP)) {
+    boolean timed = oldestHasTimestamp(queue);
+    if (!envelope && !timed && (stop == Stop.TIMESTAMP || config.start() == Start.TIMESTAMP)) {
       throw new ConnectException(
           "the queue at "
               + dir
-              + " holds depot.format=value items, which carry no timestamp: replay.start=timestamp"
-              + " and replay.stop=timestamp need envelope queues; use replay.start=offsets or"
-              + " leave this topic out of source.topics");
+              + " holds depot.format=value items without timestamps: replay.start=timestamp"
+              + " and replay.stop=timestamp need envelope queues or timestamped items; use"
+              + " replay.start=offsets or leave this topic out of source.topics");
     }
 
-    long fromId;
-    long end;
     Number committedId = committed == null ? null : (Number) committed.get(ID_KEY);
+    long end;
     if (committedId != null) {
-      fromId = committedId.longValue() + 1;
       Number committedEnd = (Number) committed.get(END_KEY);
       Number committedOffset = (Number) committed.get(OFFSET_KEY);
       lastOffset = committedOffset == null ? -1 : committedOffset.longValue();
@@ -133,6 +140,8 @@ public final class QueueReplayer implements AutoCloseable {
               : committedEnd != null && committedEnd.longValue() >= 0
                   ? committedEnd.longValue()
                   : queue.lastId();
+      this.endId = end;
+      this.cursor = queue.stream(committedId.longValue() + 1); // the index finds any id
       LOG.info(
           "{}: resuming the replay of {} after depot id {} (offset {})",
           ref,
@@ -142,19 +151,21 @@ public final class QueueReplayer implements AutoCloseable {
     } else {
       lastOffset = -1;
       end = stop == Stop.NEVER ? Long.MAX_VALUE : queue.lastId();
-      fromId = startId(config);
+      this.endId = end;
+      this.cursor = startCursor(config, timed);
       LOG.info(
-          "{}: replaying {} from depot id {} ({})",
+          "{}: replaying {} from {}{}",
           ref,
           dir,
-          DepotIds.toString(fromId),
-          config.start().name().toLowerCase(java.util.Locale.ROOT));
+          config.start().name().toLowerCase(java.util.Locale.ROOT),
+          skipBeforeMs == Long.MIN_VALUE
+              ? ""
+              : " (no timestamps in the frames: reading from the oldest record, skipping by"
+                  + " envelope timestamp)");
     }
-    this.endId = end;
-    if (end < fromId) {
-      finish("the queue holds nothing to replay");
+    if (end < 0) {
+      finish("the queue held no record when its replay started");
     }
-    this.cursor = queue.stream(fromId);
     metrics.queue(ref, this::lag, () -> lastOffset);
   }
 
@@ -223,16 +234,45 @@ public final class QueueReplayer implements AutoCloseable {
             + " depot sink");
   }
 
-  private long startId(DepotSourceConfig config) {
+  /**
+   * Where a replay with no committed offset starts. By Kafka offset: the store's index over tags.
+   * By timestamp: the store's index over frame timestamps when the queue's records carry them;
+   * queues the sink wrote with the timestamp in the envelope only are read from the oldest record,
+   * skipping until the first stamped at or after it ({@link #skipBeforeMs}).
+   */
+  private DepotCursor startCursor(DepotSourceConfig config, boolean timed) {
     switch (config.start()) {
       case TIMESTAMP:
-        return QueueSeek.seekByScanning(
-            queue, QueueSeek.Target.timestamp(config.startTimestampMs()));
+        if (timed) {
+          return queue.streamFromTimestamp(config.startTimestampMs());
+        }
+        skipBeforeMs = config.startTimestampMs();
+        return queue.stream();
       case OFFSETS:
         Long offset = config.startOffsets().get(ref.toString());
-        return offset == null ? 0 : QueueSeek.seekByScanning(queue, QueueSeek.Target.tag(offset));
+        return offset == null ? queue.stream() : queue.streamFromTag(offset);
       default:
-        return 0;
+        return queue.stream();
+    }
+  }
+
+  /** Whether the oldest complete record carries a timestamp in its frame (appendTimed). */
+  private static boolean oldestHasTimestamp(DepotQueue queue) {
+    try (DepotCursor c = queue.stream()) {
+      while (true) {
+        DepotRecord r;
+        try {
+          r = c.next();
+        } catch (DepotCorruptionException e) {
+          continue;
+        }
+        if (r == null) {
+          return false;
+        }
+        if (r.complete()) {
+          return r.timestamp() != DepotRecord.NO_TIMESTAMP;
+        }
+      }
     }
   }
 
@@ -271,11 +311,15 @@ public final class QueueReplayer implements AutoCloseable {
         throw new ConnectException("cannot read the depot queue " + dir + ": " + e, e);
       }
       if (record == null) {
+        if (endId != Long.MAX_VALUE) {
+          // every record up to the end was visible when the replay started: none is left
+          finish("replayed up to the end it had when its replay started");
+        }
         break;
       }
       long id = record.id();
       if (id > endId) {
-        finish("reached the end it had when its replay started");
+        finish("replayed up to the end it had when its replay started");
         break;
       }
       if (!record.complete()) {
@@ -314,7 +358,15 @@ public final class QueueReplayer implements AutoCloseable {
           ex);
       return null;
     }
-    if (e.timestamp() != null && e.timestamp() > stopTimestampMs) {
+    Long timestamp =
+        record.timestamp() != DepotRecord.NO_TIMESTAMP ? (Long) record.timestamp() : e.timestamp();
+    if (skipBeforeMs != Long.MIN_VALUE) {
+      if (timestamp == null || timestamp < skipBeforeMs) {
+        return null;
+      }
+      skipBeforeMs = Long.MIN_VALUE;
+    }
+    if (timestamp != null && timestamp > stopTimestampMs) {
       finish("reached a record stamped after replay.stop.timestamp");
       return null;
     }
@@ -335,7 +387,12 @@ public final class QueueReplayer implements AutoCloseable {
           null);
       return null;
     }
-    return build(record.id(), offset, null, record.item(), null, new ConnectHeaders());
+    Long timestamp = record.timestamp() != DepotRecord.NO_TIMESTAMP ? record.timestamp() : null;
+    if (timestamp != null && timestamp > stopTimestampMs) {
+      finish("reached a record stamped after replay.stop.timestamp");
+      return null;
+    }
+    return build(record.id(), offset, null, record.item(), timestamp, new ConnectHeaders());
   }
 
   private SourceRecord build(

@@ -92,6 +92,33 @@ public interface DepotQueue extends AutoCloseable {
    */
   long append(byte[] item, long tag);
 
+  /**
+   * Appends one item with a tag and a timestamp, both kept with it and returned by {@link
+   * DepotRecord#tag()} and {@link DepotRecord#timestamp()}. The queue's index sees both without
+   * reading items, so {@link #streamFromTag(long)} and {@link #streamFromTimestamp(long)} find a
+   * record in a large queue without scanning it. The Kafka Connect sink stores each record's offset
+   * as the tag and its Kafka timestamp as the timestamp:
+   *
+   * <pre>{@code
+   * long id = queue.appendTimed(envelopeBytes, record.kafkaOffset(), record.timestamp());
+   * // later, in another process:
+   * try (DepotCursor cursor = queue.streamFromTimestamp(Instant.parse("2026-11-30T12:00:00Z")
+   *     .toEpochMilli())) { ... }
+   * }</pre>
+   *
+   * <p>Timestamps need not grow from one append to the next. The tag and timestamp take 16 more
+   * bytes on disk. (The name is not {@code append}: {@code append(item, 8, 1000)} would call {@link
+   * #append(byte[], int, int)}.)
+   *
+   * @param tag any value but {@link DepotRecord#NO_TAG}
+   * @param timestampMillis milliseconds since the epoch (any value; negative ones too), or {@link
+   *     DepotRecord#NO_TIMESTAMP} for a record without one: that is then {@link #append(byte[],
+   *     long)}
+   * @throws IllegalArgumentException when {@code tag} is {@link DepotRecord#NO_TAG}, or the item is
+   *     larger than the segment allows
+   */
+  long appendTimed(byte[] item, long tag, long timestampMillis);
+
   /** Appends {@code length} bytes of {@code item} from {@code offset}; returns the id. */
   long append(byte[] item, int offset, int length);
 
@@ -106,19 +133,62 @@ public interface DepotQueue extends AutoCloseable {
    */
   long[] appendAll(List<byte[]> items);
 
-  /** The largest item this queue accepts: {@code segmentBytes - 36}, at most 1 GiB - 1. */
+  /**
+   * The largest item this queue accepts, however appended: {@code segmentBytes - 44}, at most 1 GiB
+   * - 1.
+   */
   int maxItemBytes();
 
   /** Makes every item appended so far durable; see the class comment for the exact promise. */
   void sync();
 
-  /** A cursor from the first record whose id is at least {@code fromId}. */
+  /**
+   * A cursor from the first record whose id is at least {@code fromId}. Any id works, also one that
+   * is not a record's: the cursor finds its start through the queue's sparse index, not by scanning
+   * the segment.
+   */
   DepotCursor stream(long fromId);
 
   /** A cursor from the oldest record. */
   default DepotCursor stream() {
     return stream(0);
   }
+
+  /**
+   * A cursor from the first record whose timestamp is at or after {@code timestampMillis}, then
+   * every later record whatever its timestamp (like a Kafka consumer that seeks with {@code
+   * offsetsForTimes}). Records without a timestamp ({@link DepotRecord#NO_TIMESTAMP}: appended
+   * without one, or stored in a version 1 segment) and partial records never match. When no record
+   * matches yet, the cursor returns nothing and waits ({@link DepotCursor#poll}) for the first
+   * matching append.
+   *
+   * <pre>{@code
+   * long from = Instant.parse("2026-11-30T12:00:00Z").toEpochMilli();
+   * try (DepotCursor cursor = queue.streamFromTimestamp(from)) {
+   *   DepotRecord first = cursor.next();   // first.timestamp() >= from, or null
+   * }
+   * }</pre>
+   *
+   * <p>The cursor finds its start through the queue's sparse index: a binary search per segment and
+   * a scan of at most one index interval, not a scan of the queue. A corrupt record met while
+   * looking for the start is thrown as {@link dev.depot.store.DepotCorruptionException} (it may
+   * have been the one asked for); the next call goes on after it.
+   */
+  DepotCursor streamFromTimestamp(long timestampMillis);
+
+  /**
+   * A cursor from the first record whose tag is at or above {@code tag}, then every later record
+   * whatever its tag. Records without a tag and partial records never match; otherwise as {@link
+   * #streamFromTimestamp(long)}. The sink stores Kafka offsets in tags, so this resumes a
+   * partition's queue at a Kafka offset:
+   *
+   * <pre>{@code
+   * try (DepotCursor cursor = queue.streamFromTag(kafkaOffset)) {
+   *   DepotRecord record = cursor.next();  // record.tag() >= kafkaOffset, or null
+   * }
+   * }</pre>
+   */
+  DepotCursor streamFromTag(long tag);
 
   /** The id of the newest complete record, or -1 when there is none. */
   long lastId();
@@ -204,6 +274,7 @@ public interface DepotQueue extends AutoCloseable {
     private Duration retention;
     private long retentionBytes = -1;
     private Clock clock = Clock.systemUTC();
+    private int indexIntervalBytes = QueueConfig.DEFAULT_INDEX_INTERVAL_BYTES;
 
     Builder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory cannot be null");
@@ -211,7 +282,7 @@ public interface DepotQueue extends AutoCloseable {
 
     /**
      * Size at which a segment is closed and the next one started. Between 4096 bytes and 4 GiB - 1;
-     * default 256 MiB. It also bounds the largest item (segmentBytes - 36). A queue reopened with
+     * default 256 MiB. It also bounds the largest item (segmentBytes - 44). A queue reopened with
      * another size keeps its existing segments as they are.
      */
     public Builder segmentBytes(long segmentBytes) {
@@ -276,6 +347,23 @@ public interface DepotQueue extends AutoCloseable {
     }
 
     /**
+     * How many segment bytes lie between two entries of a segment's sparse index, which {@link
+     * DepotQueue#stream(long)}, {@link DepotQueue#streamFromTimestamp(long)} and {@link
+     * DepotQueue#streamFromTag(long)} search: a seek reads at most about this much of a segment
+     * after a binary search of its index. Each entry takes 28 bytes of index file (0.7 % of the
+     * segment at the default). Between 128 bytes and 64 MiB; default 4 KiB. The index is derived
+     * from the segments: a queue reopened with another interval keeps the existing index files.
+     */
+    public Builder indexIntervalBytes(int indexIntervalBytes) {
+      if (indexIntervalBytes < 128 || indexIntervalBytes > (64 << 20)) {
+        throw new IllegalArgumentException(
+            "indexIntervalBytes must be between 128 and 67108864, was " + indexIntervalBytes);
+      }
+      this.indexIntervalBytes = indexIntervalBytes;
+      return this;
+    }
+
+    /**
      * Opens the queue: for writing, takes the lock and recovers the last segment (see {@code
      * SegmentFormat} in {@code dev.depot.store.internal.queue}).
      *
@@ -295,7 +383,8 @@ public interface DepotQueue extends AutoCloseable {
               readOnly,
               retention == null ? -1 : retention.toMillis(),
               retentionBytes,
-              clock));
+              clock,
+              indexIntervalBytes));
     }
 
     private static int checkBuffer(String name, int bytes) {

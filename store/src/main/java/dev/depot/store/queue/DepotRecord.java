@@ -10,6 +10,9 @@ public interface DepotRecord {
   /** What {@link #tag()} returns for a record appended without a tag. */
   long NO_TAG = Long.MIN_VALUE;
 
+  /** What {@link #timestamp()} returns for a record appended without a timestamp. */
+  long NO_TIMESTAMP = Long.MIN_VALUE;
+
   /** The record's id, as {@link DepotQueue#append(byte[])} returned it. */
   long id();
 
@@ -20,10 +23,19 @@ public interface DepotRecord {
   long tag();
 
   /**
+   * The timestamp given to {@link DepotQueue#appendTimed(byte[], long, long)}, in milliseconds
+   * since the epoch, or {@link #NO_TIMESTAMP}: for records appended without one, for every record
+   * of a version 1 segment (written before timestamps existed), and for partial records. The Kafka
+   * Connect sink stores the Kafka record's timestamp here.
+   */
+  long timestamp();
+
+  /**
    * False for the leftover of a record that a crash left partly written. Its bytes are whatever
    * reached the disk after the frame's first 12 bytes, unverified (for a record appended with a tag
-   * they start with the tag's 8 bytes): do not treat them as an item. Its {@link #tag()} is {@link
-   * #NO_TAG}.
+   * they start with the tag's 8 bytes, and then the timestamp's 8 when it had one): do not treat
+   * them as an item. Its {@link #tag()} is {@link #NO_TAG} and its {@link #timestamp()} {@link
+   * #NO_TIMESTAMP}.
    */
   boolean complete();
 

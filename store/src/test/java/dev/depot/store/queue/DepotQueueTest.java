@@ -202,16 +202,16 @@ class DepotQueueTest {
       assertThat(ids[0]).isLessThan(ids[1]);
       assertThat(ids[1]).isLessThan(ids[2]);
 
-      assertThat(queue.maxItemBytes()).isEqualTo(4060);
+      assertThat(queue.maxItemBytes()).isEqualTo(4052);
       List<byte[]> withHuge = List.of(utf8("d"), new byte[5000]);
       assertThatThrownBy(() -> queue.appendAll(withHuge))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage(
-              "item of 5000 bytes is larger than 4060 bytes, the largest item segmentBytes=4096"
+              "item of 5000 bytes is larger than 4052 bytes, the largest item segmentBytes=4096"
                   + " allows; raise segmentBytes");
       // nothing of the refused batch was appended, and the queue still works
       assertThat(Items.readAll(queue, 0)).hasSize(3);
-      queue.append(new byte[4060]);
+      queue.appendTimed(new byte[4052], 1, 2); // the largest item fits, with a tag and a timestamp
       assertThat(Items.readAll(queue, 0)).hasSize(4);
     }
   }

@@ -11,11 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The committed version 1 segment files in {@code src/test/resources/golden} (see its README). */
+/**
+ * The committed version 1 and 2 segment files in {@code src/test/resources/golden} (see its
+ * README).
+ */
 class GoldenSegmentTest {
   private static final long[] IDS = {16, 33, 49, 61, 373};
 
@@ -55,20 +59,78 @@ class GoldenSegmentTest {
     }
   }
 
+  private static byte[] resource(String name) throws IOException {
+    try (InputStream in = GoldenSegmentTest.class.getResourceAsStream("/golden/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
   @Test
-  void writesTheVersionOneFormatByteForByte() throws IOException {
+  void writesVersionTwoWhoseUntimedFramesAreTheVersionOneFramesByteForByte() throws IOException {
     Path written = dir.resolve("written");
     try (DepotQueue queue = DepotQueue.open(written)) {
       for (byte[] item : goldenItems()) {
         queue.append(item);
       }
     }
-    byte[] expected;
-    try (InputStream in =
-        GoldenSegmentTest.class.getResourceAsStream("/golden/v1/0000000000.seg")) {
-      expected = in.readAllBytes();
+    byte[] v1 = resource("v1/0000000000.seg");
+    byte[] actual = Files.readAllBytes(TestFiles.segment(written, 0));
+    assertThat(actual[4]).as("format version").isEqualTo((byte) 2);
+    assertThat(Arrays.copyOfRange(actual, 16, actual.length))
+        .isEqualTo(Arrays.copyOfRange(v1, 16, v1.length));
+    assertThat(Arrays.copyOfRange(actual, 0, 4)).isEqualTo(Arrays.copyOfRange(v1, 0, 4));
+  }
+
+  @Test
+  void writesAndReadsTheVersionTwoFormatWithTimestampsByteForByte() throws IOException {
+    Path written = dir.resolve("written");
+    List<byte[]> items = goldenItems();
+    try (DepotQueue queue = DepotQueue.open(written)) {
+      assertThat(queue.appendTimed(items.get(0), 100, 1764504000000L)).isEqualTo(16);
+      assertThat(queue.append(items.get(1), 101)).isEqualTo(49);
+      assertThat(queue.append(items.get(2))).isEqualTo(73);
+      assertThat(queue.appendTimed(items.get(3), 103, -5L)).isEqualTo(85);
+      assertThat(queue.appendTimed(items.get(4), 104, 1764504000000L)).isEqualTo(413);
     }
-    assertThat(Files.readAllBytes(TestFiles.segment(written, 0))).isEqualTo(expected);
+    assertThat(Files.readAllBytes(TestFiles.segment(written, 0)))
+        .isEqualTo(resource("v2/0000000000.seg"));
+
+    try (DepotQueue queue = DepotQueue.builder(golden("v2")).readOnly(true).build();
+        DepotCursor cursor = queue.stream()) {
+      long[] tags = {100, 101, DepotRecord.NO_TAG, 103, 104};
+      long[] timestamps = {
+        1764504000000L, DepotRecord.NO_TIMESTAMP, DepotRecord.NO_TIMESTAMP, -5, 1764504000000L
+      };
+      for (int i = 0; i < items.size(); i++) {
+        DepotRecord record = cursor.next();
+        assertThat(record.item()).isEqualTo(items.get(i));
+        assertThat(record.tag()).isEqualTo(tags[i]);
+        assertThat(record.timestamp()).isEqualTo(timestamps[i]);
+      }
+      assertThat(cursor.next()).isNull();
+    }
+  }
+
+  @Test
+  void versionOneRecordsHaveNoTimestampAndATimedAppendStartsAVersionTwoSegment()
+      throws IOException {
+    Path v1 = golden("v1");
+    try (DepotQueue queue = DepotQueue.open(v1)) {
+      try (DepotCursor cursor = queue.stream()) {
+        assertThat(cursor.next().timestamp()).isEqualTo(DepotRecord.NO_TIMESTAMP);
+      }
+      assertThat(queue.append(utf8("untimed"), 7)).as("still segment 0").isEqualTo(390);
+      long timed = queue.appendTimed(utf8("timed"), 8, 1000);
+      assertThat(DepotIds.segment(timed)).isEqualTo(1);
+      try (DepotCursor cursor = queue.streamFromTimestamp(1000)) {
+        assertThat(cursor.next().id()).isEqualTo(timed);
+      }
+      try (DepotCursor cursor = queue.streamFromTag(7)) {
+        assertThat(cursor.next().id()).isEqualTo(390);
+      }
+    }
+    assertThat(Files.readAllBytes(TestFiles.segment(v1, 0))[4]).isEqualTo((byte) 1);
+    assertThat(Files.readAllBytes(TestFiles.segment(v1, 1))[4]).isEqualTo((byte) 2);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.FileSync;
+import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -31,6 +32,7 @@ final class Appender {
   private final SegmentCatalog catalog;
   private final ReaderVisibility visibility;
   private final Runnable afterRoll;
+  private final SegmentIndexes indexes;
   private final Path dir;
   private final long syncItems;
   private final long syncBytes;
@@ -42,6 +44,7 @@ final class Appender {
   private final ByteBuffer writeBuffer;
   private FrameSink sink;
   private int activeSegment;
+  private int activeVersion = SegmentFormat.VERSION;
   private long lastId = -1;
   private long unsyncedItems;
   private long unsyncedBytes;
@@ -55,18 +58,21 @@ final class Appender {
   /**
    * @param afterRoll runs after each roll, under the writer's lock (retention, which must only try
    *     its own lock)
+   * @param indexes where the active segment's index is kept, and written when it is full
    */
   Appender(
       QueueConfig config,
       SegmentChannels channels,
       SegmentCatalog catalog,
       ReaderVisibility visibility,
-      Runnable afterRoll) {
+      Runnable afterRoll,
+      SegmentIndexes indexes) {
     this.config = config;
     this.channels = channels;
     this.catalog = catalog;
     this.visibility = visibility;
     this.afterRoll = afterRoll;
+    this.indexes = indexes;
     this.dir = catalog.directory();
     this.syncItems = config.syncPolicy().items();
     this.syncBytes = config.syncPolicy().bytes();
@@ -92,6 +98,8 @@ final class Appender {
       } else {
         sink = recovered.sink();
         activeSegment = recovered.segment();
+        activeVersion = recovered.version();
+        indexes.setActive(recovered.index());
         visibility.publish(activeSegment, sink.written());
       }
       dirty = true;
@@ -114,10 +122,13 @@ final class Appender {
 
   private void startSegment(int number) throws IOException {
     Path file = catalog.file(number);
+    indexes.delete(number); // a stale one, left by a crash
+    indexes.setActive(indexes.newBuilder(number));
     FileChannel channel = channels.open(file, CREATE_NEW, READ, WRITE);
     sink = new FrameSink(file, channel, writeBuffer, 0);
     sink.putHeader(number, 0);
     activeSegment = number;
+    activeVersion = SegmentFormat.VERSION;
     catalog.add(number, file);
     dirty = true;
     dirDirty = true;
@@ -126,12 +137,21 @@ final class Appender {
 
   /** Appends one item; syncs afterwards when the sync policy says so. */
   long append(byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
+    return append(array, buffer, offset, length, type, tag, 0);
+  }
+
+  /**
+   * Appends one item, with {@code timestamp} when {@code type} is {@link SegmentFormat#TYPE_TIMED};
+   * syncs afterwards when the sync policy says so.
+   */
+  long append(
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
     long id;
     boolean syncNow;
     lock.lock();
     try {
       checkHealthy();
-      id = appendLocked(array, buffer, offset, length, type, tag);
+      id = appendLocked(array, buffer, offset, length, type, tag, timestamp);
       syncNow = afterAppendLocked();
     } finally {
       lock.unlock();
@@ -151,7 +171,7 @@ final class Appender {
       checkHealthy();
       int i = 0;
       for (byte[] item : items) {
-        ids[i++] = appendLocked(item, null, 0, item.length, SegmentFormat.TYPE_RECORD, 0);
+        ids[i++] = appendLocked(item, null, 0, item.length, SegmentFormat.TYPE_RECORD, 0, 0);
       }
       syncNow = afterAppendLocked();
     } finally {
@@ -164,17 +184,26 @@ final class Appender {
   }
 
   private long appendLocked(
-      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
     long pos = sink.end();
     try {
-      if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()) {
-        roll();
+      if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()
+          || type > SegmentFormat.maxType(activeVersion)) {
+        roll(); // full, or a version 1 segment that cannot hold the frame
         pos = sink.end();
       }
-      sink.put(type, pos, tag, array, buffer, offset, length);
+      sink.put(type, pos, tag, timestamp, array, buffer, offset, length);
     } catch (IOException e) {
       throw fail("cannot write to " + sink.file(), e);
     }
+    indexes
+        .active()
+        .track(
+            pos,
+            pos,
+            type == SegmentFormat.TYPE_TIMED ? timestamp : DepotRecord.NO_TIMESTAMP,
+            type >= SegmentFormat.TYPE_TAGGED ? tag : DepotRecord.NO_TAG,
+            true);
     dirty = true;
     unsyncedItems++;
     unsyncedBytes += length;
@@ -202,6 +231,9 @@ final class Appender {
     if (dirty) {
       unsyncedSealed.add(sink.file());
     }
+    SegmentIndex.Builder full = indexes.active();
+    full.end(sink.end(), sink.end());
+    indexes.write(full);
     startSegment(activeSegment + 1);
     afterRoll.run();
   }
@@ -340,6 +372,12 @@ final class Appender {
     lock.lock();
     try {
       visibility.close();
+      SegmentIndex.Builder index = indexes.active();
+      if (failure == null && sink != null && !sink.hasBuffered() && index != null) {
+        // For readers of other processes; a writer that reopens reads the segment anyway.
+        index.end(sink.end(), sink.end());
+        indexes.write(index);
+      }
       if (sink != null) {
         sink.channel().close();
       }

@@ -54,6 +54,7 @@ final class FrameReader implements AutoCloseable {
   private int bufLen;
 
   private int headerFlags;
+  private int version = SegmentFormat.VERSION;
 
   // Fields of the last parsed frame.
   private long framePos;
@@ -65,6 +66,7 @@ final class FrameReader implements AutoCloseable {
   private int storedCrc;
   private int computedCrc;
   private long tag;
+  private long timestamp;
 
   private long resumeAt;
 
@@ -90,8 +92,15 @@ final class FrameReader implements AutoCloseable {
     if (limit < HEADER_BYTES || !ensure(0, HEADER_BYTES, limit)) {
       return -1;
     }
-    headerFlags = SegmentFormat.checkHeader(buf.duplicate().position(0), file, segment);
+    int flagsAndVersion = SegmentFormat.checkHeader(buf.duplicate().position(0), file, segment);
+    headerFlags = flagsAndVersion & 0xFF;
+    version = flagsAndVersion >>> 8;
     return headerFlags;
+  }
+
+  /** The format version of the segment whose header was read last. */
+  public int version() {
+    return version;
   }
 
   /** Whether the segment's header says it was rewritten (record positions differ from offsets). */
@@ -126,7 +135,7 @@ final class FrameReader implements AutoCloseable {
     int headerBytes = SegmentFormat.headerBytes(type);
     long end = pos + headerBytes + length;
     frameEnd = end <= limit ? end : -1;
-    if (type > SegmentFormat.TYPE_TAGGED) {
+    if (type > SegmentFormat.maxType(version)) {
       return BAD_HEADER;
     }
     if (rewritten() ? recordPos < Math.max(pos, minRecordPos) : recordPos != pos) {
@@ -146,9 +155,13 @@ final class FrameReader implements AutoCloseable {
     computedCrc = (int) crc.getValue();
     payloadIndex = i + headerBytes;
     tag =
-        type == SegmentFormat.TYPE_TAGGED
+        type >= SegmentFormat.TYPE_TAGGED
             ? buf.getLong(i + FRAME_HEADER_BYTES)
             : DepotRecord.NO_TAG;
+    timestamp =
+        type == SegmentFormat.TYPE_TIMED
+            ? buf.getLong(i + FRAME_HEADER_BYTES + SegmentFormat.TAG_BYTES)
+            : DepotRecord.NO_TIMESTAMP;
     return computedCrc == storedCrc ? OK : BAD_CHECKSUM;
   }
 
@@ -166,7 +179,7 @@ final class FrameReader implements AutoCloseable {
       return false;
     }
     int i = (int) (q - bufStart);
-    return buf.getInt(i + 4) >>> 30 <= SegmentFormat.TYPE_TAGGED
+    return buf.getInt(i + 4) >>> 30 <= SegmentFormat.maxType(version)
         && Integer.toUnsignedLong(buf.getInt(i + 8)) == q;
   }
 
@@ -235,6 +248,11 @@ final class FrameReader implements AutoCloseable {
   /** The last parsed frame's tag, or {@link DepotRecord#NO_TAG}. */
   public long tag() {
     return tag;
+  }
+
+  /** The last parsed frame's timestamp, or {@link DepotRecord#NO_TIMESTAMP}. */
+  public long timestamp() {
+    return timestamp;
   }
 
   /** The last parsed frame's type. */
@@ -359,6 +377,7 @@ final class FrameReader implements AutoCloseable {
     bufLen = 0;
     bufStart = 0;
     headerFlags = 0;
+    version = SegmentFormat.VERSION;
   }
 
   @Override

@@ -65,19 +65,39 @@ final class FrameSink {
   void put(
       int type, long recordPos, long tag, byte[] array, ByteBuffer buffer, int offset, int length)
       throws IOException {
+    put(type, recordPos, tag, 0, array, buffer, offset, length);
+  }
+
+  /**
+   * Appends one frame; as {@link #put(int, long, long, byte[], ByteBuffer, int, int)}, and {@code
+   * timestamp} is written for {@link SegmentFormat#TYPE_TIMED}.
+   */
+  void put(
+      int type,
+      long recordPos,
+      long tag,
+      long timestamp,
+      byte[] array,
+      ByteBuffer buffer,
+      int offset,
+      int length)
+      throws IOException {
     int headerBytes = SegmentFormat.headerBytes(type);
     int frameLength = headerBytes + length;
     if (frameLength > buf.remaining()) {
       flush();
       if (frameLength > buf.capacity()) {
-        writeLarge(type, recordPos, tag, array, buffer, offset, length);
+        writeLarge(type, recordPos, tag, timestamp, array, buffer, offset, length);
         return;
       }
     }
     int i = buf.position();
     buf.putLong(i + 4, (recordPos << 32) | Integer.toUnsignedLong((type << 30) | length));
-    if (type == SegmentFormat.TYPE_TAGGED) {
+    if (type >= SegmentFormat.TYPE_TAGGED) {
       buf.putLong(i + FRAME_HEADER_BYTES, tag);
+      if (type == SegmentFormat.TYPE_TIMED) {
+        buf.putLong(i + FRAME_HEADER_BYTES + SegmentFormat.TAG_BYTES, timestamp);
+      }
     }
     if (array != null) {
       buf.put(i + headerBytes, array, offset, length);
@@ -93,14 +113,24 @@ final class FrameSink {
 
   /** A frame larger than the write buffer goes straight to the file, header then payload. */
   private void writeLarge(
-      int type, long recordPos, long tag, byte[] array, ByteBuffer buffer, int offset, int length)
+      int type,
+      long recordPos,
+      long tag,
+      long timestamp,
+      byte[] array,
+      ByteBuffer buffer,
+      int offset,
+      int length)
       throws IOException {
     int headerBytes = SegmentFormat.headerBytes(type);
     ByteBuffer header = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
     header.putInt(4, (type << 30) | length);
     header.putInt(8, (int) recordPos);
-    if (type == SegmentFormat.TYPE_TAGGED) {
+    if (type >= SegmentFormat.TYPE_TAGGED) {
       header.putLong(FRAME_HEADER_BYTES, tag);
+      if (type == SegmentFormat.TYPE_TIMED) {
+        header.putLong(FRAME_HEADER_BYTES + SegmentFormat.TAG_BYTES, timestamp);
+      }
     }
     ByteBuffer payload =
         array != null

@@ -18,15 +18,22 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A cursor over the segments of a queue, from a start id up to a last segment. It is also the
- * record it returns: the fields of the current record live here, and the payload in the frame
- * reader's buffer.
+ * A cursor over the segments of a queue, from a start up to a last segment. The start is an id, or
+ * the first complete record whose timestamp or tag is at least a target; the cursor finds it
+ * through the segments' indexes ({@link SegmentSource#locate}). It is also the record it returns:
+ * the fields of the current record live here, and the payload in the frame reader's buffer.
  */
 final class QueueCursor implements DepotCursor, DepotRecord {
   private final SegmentSource queue;
   private final long fromId;
   private final int lastSegment;
+  private final SegmentIndex.Seek seek;
+  private final long target;
+  private final boolean useIndex;
   private FrameReader reader;
+
+  /** For a timestamp or tag seek: whether the first matching record was returned. */
+  private boolean started;
 
   private int segment = -1;
   private int nextSegment;
@@ -40,16 +47,60 @@ final class QueueCursor implements DepotCursor, DepotRecord {
 
   private long id;
   private long tag;
+  private long timestamp;
+  private long framePos;
+  private long framesRead;
   private boolean complete;
   private int length;
   private int payloadIndex;
   private ByteBuffer slice;
 
+  /** A cursor from {@code fromId}, using the indexes. */
   QueueCursor(SegmentSource queue, long fromId, int lastSegment) {
+    this(queue, fromId, lastSegment, true);
+  }
+
+  /** A cursor from {@code fromId}; {@code useIndex} false reads each segment from its header. */
+  QueueCursor(SegmentSource queue, long fromId, int lastSegment, boolean useIndex) {
+    this(queue, SegmentIndex.Seek.ID, fromId, lastSegment, useIndex);
+  }
+
+  /**
+   * A cursor from the first record {@code seek} looks for: with {@link SegmentIndex.Seek#ID}, the
+   * first whose id is at least {@code target}; else the first complete record whose timestamp or
+   * tag is at least {@code target}.
+   */
+  QueueCursor(
+      SegmentSource queue, SegmentIndex.Seek seek, long target, int lastSegment, boolean useIndex) {
     this.queue = queue;
-    this.fromId = Math.max(0, fromId);
+    this.seek = seek;
+    this.target = target;
+    this.fromId = seek == SegmentIndex.Seek.ID ? Math.max(0, target) : 0;
     this.lastSegment = lastSegment;
+    this.useIndex = useIndex;
     this.nextSegment = DepotIds.segment(this.fromId);
+  }
+
+  /** Whether the record at {@code recordId}, just parsed, comes before the cursor's start. */
+  private boolean beforeStart(long recordId) {
+    if (seek == SegmentIndex.Seek.ID) {
+      return recordId < fromId;
+    }
+    if (!started) {
+      long value = seek == SegmentIndex.Seek.TIMESTAMP ? reader.timestamp() : reader.tag();
+      started = !reader.partial() && value != Long.MIN_VALUE && value >= target;
+    }
+    return !started;
+  }
+
+  /** How many frames this cursor parsed (tests check that a seek reads one index interval). */
+  long framesRead() {
+    return framesRead;
+  }
+
+  /** The file position of the current record's frame (not its id's position after a rewrite). */
+  long framePosition() {
+    return framePos;
   }
 
   @Override
@@ -71,13 +122,17 @@ final class QueueCursor implements DepotCursor, DepotRecord {
         }
       }
       int result = reader.parse(pos, limit, minRecordPos);
+      framesRead++;
       if (result == FrameReader.OK) {
         long recordPos = reader.recordPos();
+        long at = pos;
         pos = reader.frameEnd();
         minRecordPos = recordPos + 1;
         long recordId = ((long) segment << 32) | recordPos;
-        if (recordId >= fromId) {
+        if (!beforeStart(recordId)) {
           tag = reader.tag();
+          timestamp = reader.timestamp();
+          framePos = at;
           return current(recordId, !reader.partial(), reader.payloadIndex(), reader.length());
         }
         continue;
@@ -98,9 +153,13 @@ final class QueueCursor implements DepotCursor, DepotRecord {
         int tail =
             (int) Math.min(limit - pos - FRAME_HEADER_BYTES, SegmentFormat.MAX_PAYLOAD_BYTES);
         int index = tail > 0 ? reader.load(pos + FRAME_HEADER_BYTES, tail, limit) : 0;
+        long at = pos;
         pos = limit;
-        if (recordId >= fromId && index >= 0) {
+        boolean before = seek == SegmentIndex.Seek.ID ? recordId < fromId : !started;
+        if (!before && index >= 0) {
           tag = DepotRecord.NO_TAG;
+          timestamp = DepotRecord.NO_TIMESTAMP;
+          framePos = at;
           return current(recordId, false, index, Math.max(tail, 0));
         }
       } else if (damage == WAIT) {
@@ -165,10 +224,10 @@ final class QueueCursor implements DepotCursor, DepotRecord {
 
   private int skipOrThrow(DepotCorruptionException damage, long at, long resume) {
     pos = resume;
-    if ((((long) segment << 32) | at) < fromId) {
+    if (seek == SegmentIndex.Seek.ID && (((long) segment << 32) | at) < fromId) {
       return MOVED_PAST;
     }
-    throw damage;
+    throw damage; // while looking for a timestamp or tag: the damaged record may have been it
   }
 
   private boolean readHeader() {
@@ -202,6 +261,20 @@ final class QueueCursor implements DepotCursor, DepotRecord {
       if (result == FrameReader.OK) {
         pos = start;
         minRecordPos = start;
+        return true;
+      }
+    }
+    boolean seeking =
+        seek == SegmentIndex.Seek.ID
+            ? DepotIds.segment(fromId) == segment && start > HEADER_BYTES
+            : !started;
+    if (useIndex && seeking) {
+      SegmentIndex.Start found =
+          queue.locate(
+              segment, reader, seek, seek == SegmentIndex.Seek.ID ? start : target, limit, sealed);
+      if (found != null) {
+        pos = found.filePos();
+        minRecordPos = found.recordPos();
       }
     }
     return true;
@@ -306,6 +379,11 @@ final class QueueCursor implements DepotCursor, DepotRecord {
   @Override
   public long tag() {
     return tag;
+  }
+
+  @Override
+  public long timestamp() {
+    return timestamp;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.depot.store.internal.queue;
 
 import static dev.depot.store.internal.queue.SegmentFormat.TYPE_RECORD;
 import static dev.depot.store.internal.queue.SegmentFormat.TYPE_TAGGED;
+import static dev.depot.store.internal.queue.SegmentFormat.TYPE_TIMED;
 
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.DirectoryLock;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link SegmentCatalog}: which segment files exist;
  *   <li>{@link TailRecovery}: where a writer resumes after a crash;
  *   <li>{@link RecordScanner}: reading all records while stepping over corrupt ones;
+ *   <li>{@link SegmentIndexes}: the sparse indexes that seeks search;
  *   <li>{@link Appender}: the append path, rolls and syncs;
  *   <li>{@link ReaderVisibility}: what cursors may read, and their waiting;
  *   <li>{@link SegmentMaintenance}: deleting, retention and rewriting full segments.
@@ -45,6 +47,7 @@ public final class QueueEngine implements DepotQueue {
   private final Path dir;
   private final int maxItemBytes;
   private final SegmentCatalog catalog;
+  private final SegmentIndexes indexes;
   private final ReaderVisibility visibility;
   private final SegmentMaintenance maintenance;
   private final Appender appender;
@@ -58,13 +61,17 @@ public final class QueueEngine implements DepotQueue {
     this.dir = config.directory().toAbsolutePath();
     this.maxItemBytes = SegmentFormat.maxItemBytes(config.segmentBytes());
     this.catalog = new SegmentCatalog(dir, config.readOnly());
+    this.indexes =
+        new SegmentIndexes(dir, config.readOnly(), config.indexIntervalBytes(), channels);
     this.visibility =
-        new ReaderVisibility(catalog, config.readOnly(), config.readBufferBytes(), this::handOver);
-    this.maintenance = new SegmentMaintenance(config, channels, catalog, visibility);
+        new ReaderVisibility(
+            catalog, config.readOnly(), config.readBufferBytes(), this::handOver, indexes);
+    this.maintenance = new SegmentMaintenance(config, channels, catalog, visibility, indexes);
     this.appender =
         config.readOnly()
             ? null
-            : new Appender(config, channels, catalog, visibility, maintenance::tryApplyRetention);
+            : new Appender(
+                config, channels, catalog, visibility, maintenance::tryApplyRetention, indexes);
   }
 
   /** Opens a queue as the config says; on failure releases everything it took. */
@@ -107,9 +114,10 @@ public final class QueueEngine implements DepotQueue {
     directoryLock = DirectoryLock.acquire(dir, "depot queue " + dir, "open the queue read-only");
     maintenance.deleteRewriteLeftovers();
     catalog.refresh();
+    indexes.deleteLeftovers(catalog);
     try {
       TailRecovery.Recovered recovered =
-          new TailRecovery(catalog, channels, config.readBufferBytes())
+          new TailRecovery(catalog, channels, config.readBufferBytes(), indexes)
               .recover(appender.writeBuffer());
       appender.start(recovered, catalog.below(recovered.segment()).values());
       appender.recovered(
@@ -153,6 +161,18 @@ public final class QueueEngine implements DepotQueue {
   }
 
   @Override
+  public long appendTimed(byte[] item, long tag, long timestampMillis) {
+    Objects.requireNonNull(item, "item cannot be null");
+    if (tag == DepotRecord.NO_TAG) {
+      throw new IllegalArgumentException("tag " + tag + " is reserved for records without a tag");
+    }
+    if (timestampMillis == DepotRecord.NO_TIMESTAMP) {
+      return appendOne(item, null, 0, item.length, TYPE_TAGGED, tag, 0);
+    }
+    return appendOne(item, null, 0, item.length, TYPE_TIMED, tag, timestampMillis);
+  }
+
+  @Override
   public long append(byte[] item, int offset, int length) {
     Objects.requireNonNull(item, "item cannot be null");
     Objects.checkFromIndexSize(offset, length, item.length);
@@ -179,6 +199,12 @@ public final class QueueEngine implements DepotQueue {
       byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag) {
     SegmentFormat.checkItemLength(length, config.segmentBytes());
     return writer().append(array, buffer, offset, length, type, tag);
+  }
+
+  private long appendOne(
+      byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
+    SegmentFormat.checkItemLength(length, config.segmentBytes());
+    return writer().append(array, buffer, offset, length, type, tag, timestamp);
   }
 
   @Override
@@ -232,6 +258,19 @@ public final class QueueEngine implements DepotQueue {
   public DepotCursor stream(long fromId) {
     visibility.checkOpen();
     return new QueueCursor(visibility, fromId, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public DepotCursor streamFromTimestamp(long timestampMillis) {
+    visibility.checkOpen();
+    return new QueueCursor(
+        visibility, SegmentIndex.Seek.TIMESTAMP, timestampMillis, Integer.MAX_VALUE, true);
+  }
+
+  @Override
+  public DepotCursor streamFromTag(long tag) {
+    visibility.checkOpen();
+    return new QueueCursor(visibility, SegmentIndex.Seek.TAG, tag, Integer.MAX_VALUE, true);
   }
 
   private boolean handOver() {

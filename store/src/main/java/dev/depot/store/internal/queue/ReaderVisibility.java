@@ -21,6 +21,7 @@ final class ReaderVisibility implements SegmentSource {
   private final boolean readOnly;
   private final int readBufferBytes;
   private final BooleanSupplier handOver;
+  private final SegmentIndexes indexes;
 
   private volatile long visibleEnd;
   private volatile boolean closed;
@@ -32,11 +33,16 @@ final class ReaderVisibility implements SegmentSource {
    * @param handOver makes the writer of this process write out its buffer; true when it did
    */
   ReaderVisibility(
-      SegmentCatalog catalog, boolean readOnly, int readBufferBytes, BooleanSupplier handOver) {
+      SegmentCatalog catalog,
+      boolean readOnly,
+      int readBufferBytes,
+      BooleanSupplier handOver,
+      SegmentIndexes indexes) {
     this.catalog = catalog;
     this.readOnly = readOnly;
     this.readBufferBytes = readBufferBytes;
     this.handOver = handOver;
+    this.indexes = indexes;
   }
 
   /** Makes everything up to {@code end} readable and wakes waiting cursors when it moved. */
@@ -99,6 +105,17 @@ final class ReaderVisibility implements SegmentSource {
   @Override
   public int readBufferBytes() {
     return readBufferBytes;
+  }
+
+  @Override
+  public SegmentIndex.Start locate(
+      int segment,
+      FrameReader reader,
+      SegmentIndex.Seek seek,
+      long target,
+      long limit,
+      boolean sealed) {
+    return indexes.locate(this, segment, reader, seek, target, limit, sealed);
   }
 
   @Override

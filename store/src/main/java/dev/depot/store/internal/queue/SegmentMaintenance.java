@@ -35,6 +35,7 @@ final class SegmentMaintenance {
   private final SegmentChannels channels;
   private final SegmentCatalog catalog;
   private final ReaderVisibility visibility;
+  private final SegmentIndexes indexes;
   private final Path dir;
   private final ReentrantLock lock = new ReentrantLock();
 
@@ -42,11 +43,13 @@ final class SegmentMaintenance {
       QueueConfig config,
       SegmentChannels channels,
       SegmentCatalog catalog,
-      ReaderVisibility visibility) {
+      ReaderVisibility visibility,
+      SegmentIndexes indexes) {
     this.config = config;
     this.channels = channels;
     this.catalog = catalog;
     this.visibility = visibility;
+    this.indexes = indexes;
     this.dir = catalog.directory();
   }
 
@@ -146,6 +149,7 @@ final class SegmentMaintenance {
   private void deleteSegment(int number, Path file) throws IOException {
     catalog.remove(number);
     Files.deleteIfExists(file);
+    indexes.delete(number);
   }
 
   /**
@@ -169,9 +173,13 @@ final class SegmentMaintenance {
       }
       Path temp = dir.resolve(FileNames.of(segment, 10, SegmentFormat.REWRITE_SUFFIX));
       try {
-        long size = writeRewritten(segment, file, temp, rewriter, source);
+        SegmentIndex.Builder index = indexes.newBuilder(segment);
+        long size = writeRewritten(segment, file, temp, rewriter, source, index);
+        // The old index goes first: a crash between the two leaves no index, which is rebuilt.
+        indexes.delete(segment);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         FileSync.directory(dir);
+        indexes.write(index);
         return size;
       } catch (IOException e) {
         throw new DepotException("cannot rewrite " + file + ": " + e, e);
@@ -188,7 +196,12 @@ final class SegmentMaintenance {
   }
 
   private long writeRewritten(
-      int segment, Path file, Path temp, RecordRewriter rewriter, SegmentSource source)
+      int segment,
+      Path file,
+      Path temp,
+      RecordRewriter rewriter,
+      SegmentSource source,
+      SegmentIndex.Builder index)
       throws IOException {
     long size;
     try (FileChannel out = channels.open(temp, CREATE, TRUNCATE_EXISTING, READ, WRITE);
@@ -196,6 +209,7 @@ final class SegmentMaintenance {
       FrameSink target =
           new FrameSink(temp, out, SegmentFormat.newBuffer(config.writeBufferBytes()), 0);
       target.putHeader(segment, SegmentFormat.FLAG_REWRITTEN);
+      long last = SegmentFormat.HEADER_BYTES;
       DepotRecord record;
       while ((record = in.next()) != null) {
         ByteBuffer keep = rewriter.rewrite(record);
@@ -212,16 +226,29 @@ final class SegmentMaintenance {
                   + " forward; a rewrite may shrink or drop items but not grow them in total");
         }
         SegmentFormat.checkItemLength(keep.remaining(), config.segmentBytes());
+        boolean partial = keep == record.buffer() && !record.complete();
         int type =
-            keep == record.buffer() && !record.complete()
+            partial
                 ? SegmentFormat.TYPE_PARTIAL
-                : record.tag() != DepotRecord.NO_TAG
-                    ? SegmentFormat.TYPE_TAGGED
-                    : SegmentFormat.TYPE_RECORD;
-        target.put(type, recordPos, record.tag(), null, keep, 0, keep.remaining());
+                : record.timestamp() != DepotRecord.NO_TIMESTAMP
+                    ? SegmentFormat.TYPE_TIMED
+                    : record.tag() != DepotRecord.NO_TAG
+                        ? SegmentFormat.TYPE_TAGGED
+                        : SegmentFormat.TYPE_RECORD;
+        long framePos = target.end();
+        target.put(
+            type, recordPos, record.tag(), record.timestamp(), null, keep, 0, keep.remaining());
+        index.track(
+            framePos,
+            recordPos,
+            partial ? DepotRecord.NO_TIMESTAMP : record.timestamp(),
+            partial ? DepotRecord.NO_TAG : record.tag(),
+            !partial);
+        last = recordPos;
       }
       target.flush();
       size = target.end();
+      index.end(size, Math.max(size, last + 1));
       Files.setLastModifiedTime(temp, Files.getLastModifiedTime(file));
       out.force(true);
     }

@@ -20,6 +20,19 @@ interface SegmentSource {
   int readBufferBytes();
 
   /**
+   * Where a cursor that just checked the header of {@code segment} may start looking for {@code
+   * target} ({@link SegmentIndex.Seek}), found in the segment's index and checked against the frame
+   * there with {@code reader}; null to start at the header. Never throws for a bad index.
+   */
+  SegmentIndex.Start locate(
+      int segment,
+      FrameReader reader,
+      SegmentIndex.Seek seek,
+      long target,
+      long limit,
+      boolean sealed);
+
+  /**
    * Whether {@code segment} is complete: no byte will be added to it. Ask before reading a limit,
    * so that a true answer makes the file size final.
    */

@@ -7,6 +7,7 @@ import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.depot.store.DepotCorruptionException;
+import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,24 +26,38 @@ final class TailRecovery {
   /**
    * Where to append: {@code sink} over segment {@code segment}, or a new segment {@code segment}
    * when {@code sink} is null. {@code lastId} is the newest complete record found in it, or -1 to
-   * look for it in the segments up to {@code scanUpTo} (-1: there are none).
+   * look for it in the segments up to {@code scanUpTo} (-1: there are none). {@code version} is the
+   * format version of {@code sink}'s segment, {@code index} that segment's index as recovery read
+   * it (empty for a new segment).
    */
-  record Recovered(FrameSink sink, int segment, long lastId, int scanUpTo) {}
+  record Recovered(
+      FrameSink sink,
+      int segment,
+      long lastId,
+      int scanUpTo,
+      int version,
+      SegmentIndex.Builder index) {}
 
   private final SegmentCatalog catalog;
   private final SegmentChannels channels;
   private final int readBufferBytes;
+  private final SegmentIndexes indexes;
 
-  TailRecovery(SegmentCatalog catalog, SegmentChannels channels, int readBufferBytes) {
+  TailRecovery(
+      SegmentCatalog catalog,
+      SegmentChannels channels,
+      int readBufferBytes,
+      SegmentIndexes indexes) {
     this.catalog = catalog;
     this.channels = channels;
     this.readBufferBytes = readBufferBytes;
+    this.indexes = indexes;
   }
 
   /** Recovers the last segment of the catalog, whose sink will write through {@code buffer}. */
   Recovered recover(ByteBuffer buffer) throws IOException {
     if (catalog.isEmpty()) {
-      return new Recovered(null, 0, -1, -1);
+      return new Recovered(null, 0, -1, -1, SegmentFormat.VERSION, indexes.newBuilder(0));
     }
     int last = catalog.last();
     Path file = catalog.get(last);
@@ -64,21 +79,25 @@ final class TailRecovery {
         channel.truncate(0);
         FrameSink sink = new FrameSink(file, channel, buffer, 0);
         sink.putHeader(last, 0);
-        return new Recovered(sink, last, -1, last - 1);
+        return new Recovered(
+            sink, last, -1, last - 1, SegmentFormat.VERSION, indexes.newBuilder(last));
       }
       if ((flags & SegmentFormat.FLAG_REWRITTEN) != 0) {
         // A rewritten segment is never appended to again.
         channel.close();
-        return new Recovered(null, last + 1, -1, last);
+        return new Recovered(
+            null, last + 1, -1, last, SegmentFormat.VERSION, indexes.newBuilder(last + 1));
       }
       long pos = HEADER_BYTES;
       long lastRecordPos = -1;
+      SegmentIndex.Builder index = indexes.newBuilder(last);
       while (true) {
         int result = reader.parse(pos, size, pos);
         if (result == FrameReader.OK) {
           if (!reader.partial()) {
             lastRecordPos = pos;
           }
+          index.track(pos, pos, reader.timestamp(), reader.tag(), !reader.partial());
           pos = reader.frameEnd();
           continue;
         }
@@ -95,12 +114,13 @@ final class TailRecovery {
         if (extent == FrameReader.DAMAGE_MIDDLE) {
           throw damage;
         }
+        index.track(pos, pos, DepotRecord.NO_TIMESTAMP, DepotRecord.NO_TAG, false);
         pos = markTornTail(channel, file, pos, size);
         break;
       }
       FrameSink sink = new FrameSink(file, channel, buffer, pos);
       long lastId = lastRecordPos >= 0 ? ((long) last << 32) | lastRecordPos : -1;
-      return new Recovered(sink, last, lastId, last - 1);
+      return new Recovered(sink, last, lastId, last - 1, reader.version(), index);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
