@@ -1,100 +1,118 @@
 package dev.depot.bench;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
- * A bench's command line. Either read as a whole with {@link #read}, which knows {@code --quick},
- * {@code --dir} and {@code --help} and takes the flags the bench declares, whose values the bench
- * then asks for with their defaults:
+ * A bench's command line, parsed by picocli: {@code --quick}, {@code --dir PATH} and {@code
+ * -h}/{@code --help} for every bench, and the flags the bench declares, each with a value (the last
+ * one given counts, see {@link #all} for a repeated one). Picocli writes the usage text from the
+ * declarations, so there is one per bench; the bench asks for the values with their defaults:
  *
  * <pre>{@code
- * BenchArgs in = BenchArgs.read("sink", USAGE, args, "--records");
+ * BenchArgs in = BenchArgs.read("sink", "The depot sink vs ...", args,
+ *     BenchArgs.number("--records", "records per run (default 1,000,000; --quick 200,000)"));
  * if (in == null) {
  *   return; // --help
  * }
  * long records = in.number("--records", 1, Long.MAX_VALUE, in.quick() ? 200_000 : 1_000_000);
  * }</pre>
  *
- * or one argument at a time. Bad values throw {@link IllegalArgumentException} with a message
- * naming the flag and the value, {@link #unknown} names an argument no bench knows; {@link #read}
- * and what asks it for values print such a message and exit with status 2.
- *
- * <pre>{@code
- * BenchArgs in = new BenchArgs(args);
- * while (in.hasNext()) {
- *   String arg = in.next();
- *   switch (arg) {
- *     case "--records" -> records = in.number(arg, 1, Long.MAX_VALUE);
- *     default -> throw BenchArgs.unknown(arg);
- *   }
- * }
- * }</pre>
+ * A bad argument or value prints {@code "<bench> bench: <message>"} on stderr and exits with status
+ * 2 (after the usage, for an argument picocli refuses).
  */
 final class BenchArgs {
-  private final Deque<String> rest;
-  private final String bench;
-  private final Map<String, List<String>> values = new HashMap<>();
-  private boolean quick;
-  private Path dir;
+  /** A flag a bench declares: its name, the label of its value, and what it sets. */
+  record Flag(String name, String label, String description, boolean repeated) {}
 
-  BenchArgs(String[] args) {
-    this(null, args);
+  private final String bench;
+  private final ParseResult parsed;
+
+  private BenchArgs(String bench, ParseResult parsed) {
+    this.bench = bench;
+    this.parsed = parsed;
   }
 
-  private BenchArgs(String bench, String[] args) {
-    this.bench = bench;
-    this.rest = new ArrayDeque<>(Arrays.asList(args));
+  /** A flag taking a whole number ({@code _} may group its digits). */
+  static Flag number(String name, String description) {
+    return new Flag(name, "N", description, false);
+  }
+
+  /** A flag taking one value, shown as {@code label} in the usage. */
+  static Flag value(String name, String label, String description) {
+    return new Flag(name, label, description, false);
+  }
+
+  /** A flag that may be given many times, each with a value; see {@link #all}. */
+  static Flag repeated(String name, String label, String description) {
+    return new Flag(name, label, description, true);
   }
 
   /**
-   * Reads the whole command line of {@code bench}: {@code --quick}, {@code --dir PATH}, and each of
-   * {@code flags} with a value (the last one given counts, see {@link #all} for a repeated one).
-   * Returns null after printing {@code usage} on stdout for {@code -h} or {@code --help}; exits
-   * with status 2 on an argument it does not know or a flag without its value.
+   * Reads the whole command line of {@code bench} ({@code bench/run <bench>}). Returns null after
+   * printing the usage on stdout for {@code -h} or {@code --help}; exits with status 2 on an
+   * argument it does not know or a flag without its value.
    */
-  static BenchArgs read(String bench, String usage, String[] args, String... flags) {
-    BenchArgs in = new BenchArgs(bench, args);
-    List<String> known = List.of(flags);
-    try {
-      while (in.hasNext()) {
-        String arg = in.next();
-        switch (arg) {
-          case "--quick" -> in.quick = true;
-          case "--dir" -> in.dir = in.path(arg);
-          case "-h", "--help" -> {
-            System.out.println(usage);
-            return null;
-          }
-          default -> {
-            if (!known.contains(arg)) {
-              throw unknown(arg);
-            }
-            String value = in.value(arg);
-            in.values.computeIfAbsent(arg, k -> new ArrayList<>()).add(value);
-          }
-        }
+  static BenchArgs read(String bench, String description, String[] args, Flag... flags) {
+    CommandSpec spec = CommandSpec.create().name("bench/run " + bench);
+    spec.usageMessage().description(description);
+    spec.addOption(
+        OptionSpec.builder("--quick")
+            .type(boolean.class)
+            .description("a short run (each option says its --quick default)")
+            .build());
+    spec.addOption(
+        OptionSpec.builder("--dir")
+            .paramLabel("PATH")
+            .type(String.class)
+            .description(
+                "where the bench's temporary directory goes (default: the system's temporary"
+                    + " directory); it is created fresh and deleted after the run")
+            .build());
+    spec.addOption(
+        OptionSpec.builder("-h", "--help")
+            .usageHelp(true)
+            .description("print this text and exit")
+            .build());
+    for (Flag flag : flags) {
+      OptionSpec.Builder option =
+          OptionSpec.builder(flag.name()).paramLabel(flag.label()).description(flag.description());
+      if (flag.repeated()) {
+        option.type(List.class).auxiliaryTypes(String.class);
+      } else {
+        option.type(String.class);
       }
-    } catch (IllegalArgumentException e) {
-      exitWithUsageError(bench, e);
+      spec.addOption(option.build());
     }
-    return in;
+    CommandLine line = new CommandLine(spec).setOverwrittenOptionsAllowed(true);
+    ParseResult parsed = null;
+    try {
+      parsed = line.parseArgs(args);
+    } catch (ParameterException e) {
+      System.err.println(bench + " bench: " + e.getMessage());
+      line.usage(System.err);
+      System.exit(2);
+    }
+    if (line.isUsageHelpRequested()) {
+      line.usage(System.out);
+      return null;
+    }
+    return new BenchArgs(bench, parsed);
   }
 
   /** Whether {@code --quick} was given. */
   boolean quick() {
-    return quick;
+    return parsed.hasMatchedOption("--quick");
   }
 
   /** The {@code --dir} given, or null. */
   Path dir() {
-    return dir;
+    return path("--dir", null);
   }
 
   /**
@@ -102,88 +120,50 @@ final class BenchArgs {
    * {@code absent} when it was not given; exits with status 2 when it is no such number.
    */
   long number(String flag, long min, long max, long absent) {
-    List<String> given = values.get(flag);
+    String given = parsed.matchedOptionValue(flag, null);
     if (given == null) {
       return absent;
     }
     try {
-      return parse(flag, given.get(given.size() - 1), min, max);
-    } catch (IllegalArgumentException e) {
-      throw fail(e.getMessage());
-    }
-  }
-
-  /** The path given for {@code flag}, or {@code absent} when it was not given. */
-  Path path(String flag, Path absent) {
-    List<String> given = values.get(flag);
-    return given == null ? absent : Path.of(given.get(given.size() - 1));
-  }
-
-  /** Every value given for {@code flag}, in order. */
-  List<String> all(String flag) {
-    return values.getOrDefault(flag, List.of());
-  }
-
-  /**
-   * Prints {@code message} as a usage error of {@link #read}'s bench and exits with status 2; the
-   * exception it returns is never thrown, but lets a caller write {@code throw in.fail(...)}.
-   */
-  IllegalArgumentException fail(String message) {
-    IllegalArgumentException e = new IllegalArgumentException(message);
-    exitWithUsageError(bench, e);
-    return e;
-  }
-
-  boolean hasNext() {
-    return !rest.isEmpty();
-  }
-
-  String next() {
-    return rest.removeFirst();
-  }
-
-  /** The value after {@code flag}. */
-  String value(String flag) {
-    if (rest.isEmpty()) {
-      throw new IllegalArgumentException(flag + " needs a value");
-    }
-    return rest.removeFirst();
-  }
-
-  /** The whole number after {@code flag}, between {@code min} and {@code max}; _ allowed. */
-  long number(String flag, long min, long max) {
-    return parse(flag, value(flag), min, max);
-  }
-
-  private static long parse(String flag, String value, long min, long max) {
-    try {
-      long n = Long.parseLong(value.replace("_", ""));
+      long n = Long.parseLong(given.replace("_", ""));
       if (n >= min && n <= max) {
         return n;
       }
     } catch (NumberFormatException e) {
       // below
     }
-    throw new IllegalArgumentException(
+    throw fail(
         flag
             + " must be a whole number from "
             + min
             + (max == Long.MAX_VALUE ? " up" : " to " + max)
             + ", was "
-            + value);
+            + given);
   }
 
-  Path path(String flag) {
-    return Path.of(value(flag));
+  /** The path given for {@code flag}, or {@code absent} when it was not given. */
+  Path path(String flag, Path absent) {
+    String given = parsed.matchedOptionValue(flag, null);
+    return given == null ? absent : Path.of(given);
   }
 
-  static IllegalArgumentException unknown(String arg) {
-    return new IllegalArgumentException("unknown argument " + arg + " (--help lists them)");
+  /** The value given for {@code flag}, or {@code absent} when it was not given. */
+  String string(String flag, String absent) {
+    return parsed.matchedOptionValue(flag, absent);
   }
 
-  /** Prints {@code "<bench> bench: <message>"} on stderr and exits with status 2. */
-  static void exitWithUsageError(String bench, IllegalArgumentException e) {
-    System.err.println(bench + " bench: " + e.getMessage());
+  /** Every value given for a {@link #repeated} {@code flag}, in order. */
+  List<String> all(String flag) {
+    return parsed.matchedOptionValue(flag, List.of());
+  }
+
+  /**
+   * Prints {@code message} as a usage error of this bench and exits with status 2; the exception it
+   * returns is never thrown, but lets a caller write {@code throw in.fail(...)}.
+   */
+  IllegalArgumentException fail(String message) {
+    System.err.println(bench + " bench: " + message);
     System.exit(2);
+    return new IllegalArgumentException(message);
   }
 }

@@ -1,5 +1,6 @@
 package dev.depot.bench;
 
+import dev.depot.testing.TestFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
@@ -31,7 +32,7 @@ final class BenchRun {
       status = body.run(root, figures);
     } finally {
       System.setOut(stdout);
-      BenchFiles.deleteTree(root);
+      TestFiles.deleteTree(root);
     }
     figures.print(stdout);
     System.exit(status);

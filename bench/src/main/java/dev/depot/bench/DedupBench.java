@@ -159,20 +159,19 @@ public final class DedupBench {
     BenchArgs in =
         BenchArgs.read(
             "dedup",
-            String.join(
-                "\n",
-                "usage: bench/run dedup [--quick] [--records N] [--e2e-records N] [--runs N]"
-                    + " [--dir PATH]",
-                "  --records N      records through each store in TopologyTestDriver"
-                    + " (default 5,000,000; --quick 500,000)",
-                "  --e2e-records N  records through the dedup app on a broker"
-                    + " (default 1,000,000; --quick 500,000; 0 skips it)",
-                "  --runs N         timed runs per store, median reported (default 3; --quick 1)",
-                "  --dir PATH       where the temporary directory goes (default /tmp)"),
+            "Kafka Streams dedup: the time-key store vs RocksDB window and key-value stores in"
+                + " TopologyTestDriver, and the dedup app on an in-process broker.",
             args,
-            "--records",
-            "--e2e-records",
-            "--runs");
+            BenchArgs.number(
+                "--records",
+                "records through each store in TopologyTestDriver (default 5,000,000; --quick"
+                    + " 500,000)"),
+            BenchArgs.number(
+                "--e2e-records",
+                "records through the dedup app on a broker (default 1,000,000; --quick 500,000;"
+                    + " 0 skips it)"),
+            BenchArgs.number(
+                "--runs", "timed runs per store, median reported (default 3; --quick 1)"));
     if (in == null) {
       return;
     }

@@ -1,5 +1,6 @@
 package dev.depot.bench;
 
+import dev.depot.testing.ChildJvm;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -96,17 +97,15 @@ public final class DedupCrashBench {
     BenchArgs in =
         BenchArgs.read(
             "dedup-crash",
-            String.join(
-                "\n",
-                "usage: bench/run dedup-crash [--quick] [--partitions N] [--app key=value]..."
-                    + " [--dir PATH]",
-                "  --quick           the 2 M-key store only (default: 2 M and 20 M)",
-                "  --partitions N    input partitions, one task each (default 2)",
-                "  --app key=value   an override of config/streams-dedup.properties for the app",
-                "  --dir PATH        where the temporary directory goes (default /tmp)"),
+            "The dedup app (shaded jar, child JVM) SIGKILLed and restarted on its state, stores"
+                + " of 2 M and 20 M keys (--quick: the 2 M-key store only): seconds until its"
+                + " output grows again.",
             args,
-            "--partitions",
-            "--app");
+            BenchArgs.number("--partitions", "input partitions, one task each (default 2)"),
+            BenchArgs.repeated(
+                "--app",
+                "key=value",
+                "an override of config/streams-dedup.properties for the app (repeatable)"));
     if (in == null) {
       return;
     }
@@ -434,64 +433,49 @@ public final class DedupCrashBench {
 
   /** The shaded application jar in its own JVM. */
   private static final class Child {
-    final Process process;
+    final ChildJvm jvm;
     final Path log;
     long killedAt;
 
-    private Child(Process process, Path log) {
-      this.process = process;
+    private Child(ChildJvm jvm, Path log) {
+      this.jvm = jvm;
       this.log = log;
     }
 
     static Child start(Path jar, Path config, Map<String, String> overrides, Path log)
         throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xmx1g");
-      command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-      command.add("-Dorg.slf4j.simpleLogger.log.dev.depot=info");
-      command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-      command.add("-jar");
-      command.add(jar.toString());
-      command.add(config.resolve("streams-dedup.properties").toString());
-      overrides.forEach((k, v) -> command.add(k + "=" + v));
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
-      return new Child(process, log);
+      ChildJvm.Builder app =
+          ChildJvm.jar(jar)
+              .jvmArg("-Xmx1g")
+              .jvmArg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+              .jvmArg("-Dorg.slf4j.simpleLogger.log.dev.depot=info")
+              .jvmArg("-Dorg.slf4j.simpleLogger.showDateTime=true")
+              .arg(config.resolve("streams-dedup.properties").toString())
+              .log(log);
+      overrides.forEach((k, v) -> app.arg(k + "=" + v));
+      return new Child(app.start(), log);
     }
 
-    String log() throws IOException {
-      return Files.readString(log, StandardCharsets.UTF_8);
+    String log() {
+      return jvm.logText();
     }
 
     void checkAlive() {
-      if (!process.isAlive()) {
+      if (!jvm.process().isAlive()) {
         throw new IllegalStateException(
-            "the application exited with " + process.exitValue() + "; log " + log);
+            "the application exited with " + jvm.process().exitValue() + "; log " + log);
       }
     }
 
     /** SIGKILL, and waits until the process is gone. */
     void kill() throws InterruptedException {
       killedAt = System.nanoTime();
-      process.destroyForcibly();
-      if (!process.waitFor(1, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("a SIGKILLed process still runs");
-      }
+      jvm.kill();
     }
 
     /** SIGTERM (the app leaves its group), SIGKILL if it is not gone in a minute. */
-    void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroy();
-        if (!process.waitFor(1, TimeUnit.MINUTES)) {
-          process.destroyForcibly();
-          process.waitFor(1, TimeUnit.MINUTES);
-        }
-      }
+    void close() {
+      jvm.close();
     }
   }
 }

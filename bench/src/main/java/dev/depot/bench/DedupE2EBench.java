@@ -5,6 +5,7 @@ import dev.depot.generator.SeedWorkload;
 import dev.depot.registry.ConfluentWire;
 import dev.depot.streams.app.DedupApp;
 import dev.depot.streams.internal.KeyBlock;
+import dev.depot.testing.TestFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -164,22 +165,19 @@ public final class DedupE2EBench {
     BenchArgs in =
         BenchArgs.read(
             "dedup-e2e",
-            String.join(
-                "\n",
-                "usage: bench/run dedup-e2e [--quick] [--batch-readings N] [--reading-readings N]"
-                    + " [--runs N] [--jfr FILE] [--dir PATH]",
-                "  --batch-readings N    readings in the batch app's input"
-                    + " (default 450,000,000: over 60 s at 7 M/s; --quick 10,000,000)",
-                "  --reading-readings N  readings in the per-reading app's input, the first of the"
-                    + " same (default 4,000,000; --quick 1,000,000)",
-                "  --runs N              runs of each app, taking turns (default 3; --quick 1)",
-                "  --jfr FILE            record the first batch run with Flight Recorder",
-                "  --dir PATH            where the temporary directory goes (default /tmp)"),
+            "The dedup app end to end on an in-process broker, Avro batch records vs one reading"
+                + " per record; then a cold restore of its store.",
             args,
-            "--batch-readings",
-            "--reading-readings",
-            "--runs",
-            "--jfr");
+            BenchArgs.number(
+                "--batch-readings",
+                "readings in the batch app's input (default 450,000,000: over 60 s at 7 M/s;"
+                    + " --quick 10,000,000)"),
+            BenchArgs.number(
+                "--reading-readings",
+                "readings in the per-reading app's input, the first of the same (default"
+                    + " 4,000,000; --quick 1,000,000)"),
+            BenchArgs.number("--runs", "runs of each app, taking turns (default 3; --quick 1)"),
+            BenchArgs.value("--jfr", "FILE", "record the first batch run with Flight Recorder"));
     if (in == null) {
       return;
     }
@@ -522,7 +520,7 @@ public final class DedupE2EBench {
           changelog + " holds " + keys.get() + " keys; " + input.distinct() + " are distinct");
     }
     Path state = Path.of(run.props().getProperty("state.dir"));
-    BenchFiles.deleteTree(state);
+    TestFiles.deleteTree(state);
     progress.printf(
         Locale.ROOT,
         "[e2e restore] %s: %,d records, %,d keys; state directory %s deleted%n",

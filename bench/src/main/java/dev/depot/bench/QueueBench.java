@@ -1,12 +1,12 @@
 package dev.depot.bench;
 
 import dev.depot.store.queue.DepotQueue;
+import dev.depot.testing.TestFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,17 +52,8 @@ public final class QueueBench {
     // Chronicle otherwise reports usage over the network and prints a banner.
     System.setProperty("chronicle.analytics.disable", "true");
     System.setProperty("chronicle.announcer.disable", "true");
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("queue bench: " + e.getMessage());
-      System.err.println(Options.USAGE);
-      System.exit(2);
-      return;
-    }
+    Options options = Options.parse(args);
     if (options == null) {
-      System.out.println(Options.USAGE);
       return;
     }
     new QueueBench(options).run();
@@ -101,18 +92,18 @@ public final class QueueBench {
             String key = contender.name() + "." + workload.getKey();
             Path dir = Files.createDirectory(root.resolve(key + "." + iteration));
             runAppendThenRead(label, warmUp, key, contender, dir, workload.getValue(), scratch);
-            BenchFiles.deleteTree(dir);
+            TestFiles.deleteTree(dir);
           }
         }
         for (QueueContender contender : rotate(durable, iteration)) {
           String key = contender.name() + ".sync_batch_" + SYNC_BATCH;
           Path dir = Files.createDirectory(root.resolve(key + "." + iteration));
           runDurable(label, warmUp, key, contender, dir, syncItems, scratch);
-          BenchFiles.deleteTree(dir);
+          TestFiles.deleteTree(dir);
         }
       }
     } finally {
-      BenchFiles.deleteTree(root);
+      TestFiles.deleteTree(root);
     }
     progress.printf(
         Locale.ROOT, "queue bench done in %.1f s%n", (System.nanoTime() - started) / 1e9);
@@ -268,22 +259,8 @@ public final class QueueBench {
     return rotated;
   }
 
-  /** Command-line options; see {@link #USAGE}. */
+  /** Command-line options, and what --quick and they make of the workload. */
   static final class Options {
-    static final String USAGE =
-        String.join(
-            System.lineSeparator(),
-            "usage: bench/run queue [--quick] [--iterations N] [--dir PATH]",
-            "                       [--depot-write-buffer BYTES] [--depot-read-buffer BYTES]",
-            "  --quick                 2 M x 50 B, 200 k x 1 KiB, 100 k synced items, 3 iterations",
-            "                          (default: 10 M x 50 B, 1 M x 1 KiB, 500 k synced, 5 iterations)",
-            "  --iterations N          measured iterations (median reported), after one warm-up",
-            "  --dir PATH              where the queues are written (default: a new temp directory);",
-            "                          a fresh subdirectory is created and deleted",
-            "  --depot-write-buffer B  depot writeBufferBytes (default: the queue's default)",
-            "  --depot-read-buffer B   depot readBufferBytes (default: the queue's default)");
-
-    boolean quick;
     Path dir;
     int iterations;
     int depotWriteBufferBytes;
@@ -292,70 +269,52 @@ public final class QueueBench {
     long items1KiB = 1_000_000;
     long itemsSync = 500_000;
 
-    /** The options, or null when help was asked for. */
+    /** The options, or null when help was asked for; exits with status 2 on a bad one. */
     static Options parse(String[] args) {
-      Options o = new Options();
-      int iterations = -1;
-      List<String> rest = new ArrayList<>(Arrays.asList(args));
-      while (!rest.isEmpty()) {
-        String arg = rest.remove(0);
-        switch (arg) {
-          case "--quick":
-            o.quick = true;
-            break;
-          case "--dir":
-            o.dir = Path.of(value(arg, rest));
-            break;
-          case "--iterations":
-            iterations = positiveInt(arg, value(arg, rest));
-            break;
-          case "--depot-write-buffer":
-            o.depotWriteBufferBytes = positiveInt(arg, value(arg, rest));
-            break;
-          case "--depot-read-buffer":
-            o.depotReadBufferBytes = positiveInt(arg, value(arg, rest));
-            break;
-          case "-h":
-          case "--help":
-            return null;
-          default:
-            throw new IllegalArgumentException("unknown argument " + arg);
-        }
+      BenchArgs in =
+          BenchArgs.read(
+              "queue",
+              "The depot queue vs Chronicle Queue vs a raw FileChannel. --quick: 2 M x 50 B,"
+                  + " 200 k x 1 KiB, 100 k synced items, 3 iterations (default: 10 M x 50 B, 1 M"
+                  + " x 1 KiB, 500 k synced, 5 iterations).",
+              args,
+              BenchArgs.number(
+                  "--iterations", "measured iterations (median reported), after one warm-up"),
+              BenchArgs.value(
+                  "--depot-write-buffer",
+                  "BYTES",
+                  "depot writeBufferBytes (default: the queue's default)"),
+              BenchArgs.value(
+                  "--depot-read-buffer",
+                  "BYTES",
+                  "depot readBufferBytes (default: the queue's default)"));
+      if (in == null) {
+        return null;
       }
-      if (o.quick) {
+      Options o = new Options();
+      boolean quick = in.quick();
+      o.dir = in.dir();
+      if (quick) {
         o.items50 = 2_000_000;
         o.items1KiB = 200_000;
         o.itemsSync = 100_000;
       }
-      o.iterations = iterations > 0 ? iterations : o.quick ? 3 : 5;
+      o.iterations = (int) in.number("--iterations", 1, Integer.MAX_VALUE, quick ? 3 : 5);
+      o.depotWriteBufferBytes = (int) in.number("--depot-write-buffer", 1, Integer.MAX_VALUE, 0);
+      o.depotReadBufferBytes = (int) in.number("--depot-read-buffer", 1, Integer.MAX_VALUE, 0);
       // The queue's builder checks the ranges and says what is allowed.
       DepotQueue.Builder check = DepotQueue.builder(Path.of("."));
-      if (o.depotWriteBufferBytes > 0) {
-        check.writeBufferBytes(o.depotWriteBufferBytes);
-      }
-      if (o.depotReadBufferBytes > 0) {
-        check.readBufferBytes(o.depotReadBufferBytes);
+      try {
+        if (o.depotWriteBufferBytes > 0) {
+          check.writeBufferBytes(o.depotWriteBufferBytes);
+        }
+        if (o.depotReadBufferBytes > 0) {
+          check.readBufferBytes(o.depotReadBufferBytes);
+        }
+      } catch (IllegalArgumentException e) {
+        throw in.fail(e.getMessage());
       }
       return o;
-    }
-
-    private static String value(String name, List<String> rest) {
-      if (rest.isEmpty()) {
-        throw new IllegalArgumentException(name + " needs a value");
-      }
-      return rest.remove(0);
-    }
-
-    private static int positiveInt(String name, String value) {
-      try {
-        int n = Integer.parseInt(value);
-        if (n > 0) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(name + " must be a positive integer, was " + value);
     }
   }
 }

@@ -101,14 +101,18 @@ public final class ReplayBench {
     BenchArgs in =
         BenchArgs.read(
             "replay",
-            "usage: bench/run replay [--quick] [--records N] [--runs N] [--only depot|mm2]"
-                + " [--depot key=value]... [--mm2 key=value]... [--dir PATH]",
+            "The depot source connector vs MirrorMaker 2's MirrorSourceConnector, exactly once, on"
+                + " an in-process broker and Connect worker.",
             args,
-            "--records",
-            "--runs",
-            "--only",
-            "--depot",
-            "--mm2");
+            BenchArgs.number(
+                "--records", "records per size and run (default 1,000,000; --quick 200,000)"),
+            BenchArgs.number(
+                "--runs",
+                "timed rounds, contenders taking turns, median reported (default 5; --quick 3)"),
+            BenchArgs.value("--only", "depot|mm2", "run one contender only (no ratio then)"),
+            BenchArgs.repeated(
+                "--depot", "key=value", "set a setting of the depot source connector"),
+            BenchArgs.repeated("--mm2", "key=value", "set a setting of MirrorMaker 2's connector"));
     if (in == null) {
       return;
     }
@@ -116,9 +120,8 @@ public final class ReplayBench {
         (int) in.number("--records", 1_000, Integer.MAX_VALUE, in.quick() ? 200_000 : 1_000_000);
     int runs = (int) in.number("--runs", 1, 1000, in.quick() ? 3 : 5);
     List<String> contenders = List.of("depot", "mm2");
-    List<String> only = in.all("--only");
-    if (!only.isEmpty()) {
-      String one = only.get(only.size() - 1);
+    String one = in.string("--only", null);
+    if (one != null) {
       if (!contenders.contains(one)) {
         throw in.fail("--only must be depot or mm2, was " + one);
       }

@@ -5,6 +5,7 @@ import dev.depot.store.timekey.MemoryLimit;
 import dev.depot.store.timekey.TimeKey;
 import dev.depot.store.timekey.TimeKeyStats;
 import dev.depot.store.timekey.TimeKeyStreamSet;
+import dev.depot.testing.TestFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -89,29 +90,26 @@ public final class TimeKeyBench {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = false;
-    long keys = -1;
-    Path dir = null;
-    String only = null;
-    BenchArgs in = new BenchArgs(args);
-    try {
-      while (in.hasNext()) {
-        String arg = in.next();
-        switch (arg) {
-          case "--quick" -> quick = true;
-          case "--keys" -> keys = in.number(arg, 100_000, Long.MAX_VALUE);
-          case "--dir" -> dir = in.path(arg);
-          case "--only" -> only = in.next();
-          case "-h", "--help" -> {
-            System.out.println(
-                "usage: bench/run timekey [--quick] [--keys N] [--dir PATH] [--only seed|gateway|pressure]");
-            return;
-          }
-          default -> throw BenchArgs.unknown(arg);
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      BenchArgs.exitWithUsageError("timekey", e);
+    BenchArgs in =
+        BenchArgs.read(
+            "timekey",
+            "The time-key stream set vs a HashSet and RocksDB.",
+            args,
+            BenchArgs.number(
+                "--keys", "keys per set run (default 100,000,000; --quick 20,000,000)"),
+            BenchArgs.value(
+                "--only",
+                "seed|gateway|pressure",
+                "run one part only: seed, gateway or pressure (default: all three)"));
+    if (in == null) {
+      return;
+    }
+    boolean quick = in.quick();
+    long keys = in.number("--keys", 100_000, Long.MAX_VALUE, -1);
+    Path dir = in.dir();
+    String only = in.string("--only", null);
+    if (only != null && !List.of("seed", "gateway", "pressure").contains(only)) {
+      throw in.fail("--only must be seed, gateway or pressure, was " + only);
     }
     long setKeys = keys > 0 ? keys : quick ? 20_000_000 : 100_000_000;
     long hashSetKeys = quick ? 1_000_000 : 5_000_000;
@@ -133,7 +131,7 @@ public final class TimeKeyBench {
       }
       bench.print();
     } finally {
-      BenchFiles.deleteTree(root);
+      TestFiles.deleteTree(root);
     }
   }
 
@@ -267,6 +265,40 @@ public final class TimeKeyBench {
       long memoryLimit,
       boolean report)
       throws Exception {
+    List<InsertShare> shares = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      shares.add(set -> insertBatches(set, workload, thread, threads));
+    }
+    return timedInserts(name, workload.keys(), interval, memoryLimit, report, report, () -> shares);
+  }
+
+  /** One thread's part of a timed run: inserts into the set, returns how many keys were new. */
+  private interface InsertShare {
+    long insert(TimeKeyStreamSet set) throws Exception;
+  }
+
+  /** Makes the shares of a run; called inside the timed part, as their setup is part of it. */
+  private interface Shares {
+    List<InsertShare> make() throws Exception;
+  }
+
+  /**
+   * Inserts {@code keys} keys into a new set in {@code root/name}, one thread per share (the
+   * calling thread when there is one); times the shares and their making, then checkpoints, prints
+   * the run, checks the set holds every new key, and deletes the set (every run starts empty).
+   * Reports {@code name.*} ratios when {@code report}, and the key counts when {@code counts}.
+   * Returns keys per second.
+   */
+  private double timedInserts(
+      String name,
+      long keys,
+      Duration interval,
+      long memoryLimit,
+      boolean report,
+      boolean counts,
+      Shares make)
+      throws Exception {
     Path dir = root.resolve(name);
     TimeKeyStreamSet set =
         TimeKeyStreamSet.builder()
@@ -274,30 +306,29 @@ public final class TimeKeyBench {
             .segmentInterval(interval)
             .memoryLimit(memoryLimit)
             .build();
-    long[] news = new long[threads];
     long started = System.nanoTime();
-    if (threads == 1) {
-      news[0] = insertBatches(set, workload, 0, 1);
+    List<InsertShare> shares = make.make();
+    long[] news = new long[shares.size()];
+    if (shares.size() == 1) {
+      news[0] = shares.get(0).insert(set);
     } else {
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(shares.size());
       List<Future<Long>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int thread = t;
-        futures.add(pool.submit(() -> insertBatches(set, workload, thread, threads)));
+      for (InsertShare share : shares) {
+        futures.add(pool.submit(() -> share.insert(set)));
       }
-      for (int t = 0; t < threads; t++) {
+      for (int t = 0; t < shares.size(); t++) {
         news[t] = futures.get(t).get();
       }
       pool.shutdown();
     }
     long elapsed = System.nanoTime() - started;
-    long keys = workload.keys();
     double rate = keys * 1e9 / elapsed;
     TimeKeyStats inMemory = set.stats();
     set.checkpoint();
     TimeKeyStats stats = set.stats();
     set.close();
-    BenchFiles.deleteTree(dir);
+    TestFiles.deleteTree(dir);
     long totalNew = Arrays.stream(news).sum();
     progress.printf(
         Locale.ROOT,
@@ -324,6 +355,8 @@ public final class TimeKeyBench {
       results.ratio(name + ".disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
       results.ratio(
           name + ".memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
+    }
+    if (report && counts) {
       results.put(name + ".keys", Long.toString(keys));
       results.put(name + ".new_keys", Long.toString(totalNew));
     }
@@ -342,6 +375,21 @@ public final class TimeKeyBench {
     return news;
   }
 
+  /** Ends a timed HashSet run begun at {@code started}: prints it, returns keys per second. */
+  private double hashSetDone(String label, long keys, long news, long started) {
+    long elapsed = System.nanoTime() - started;
+    double rate = keys * 1e9 / elapsed;
+    progress.printf(
+        Locale.ROOT,
+        "[%s] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
+        label,
+        keys,
+        news,
+        elapsed / 1e9,
+        rate);
+    return rate;
+  }
+
   private double runHashSet(GatewayWorkload workload, long keys) {
     HashSet<TimeKey> set = new HashSet<>();
     long news = 0;
@@ -351,15 +399,7 @@ public final class TimeKeyBench {
         news++;
       }
     }
-    long elapsed = System.nanoTime() - started;
-    double rate = keys * 1e9 / elapsed;
-    progress.printf(
-        Locale.ROOT,
-        "[hashset.gateway_jitter] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
-        keys,
-        news,
-        elapsed / 1e9,
-        rate);
+    double rate = hashSetDone("hashset.gateway_jitter", keys, news, started);
     return rate;
   }
 
@@ -373,75 +413,23 @@ public final class TimeKeyBench {
       long memoryLimit,
       boolean report)
       throws Exception {
-    Path dir = root.resolve(name);
-    TimeKeyStreamSet set =
-        TimeKeyStreamSet.builder()
-            .directory(dir)
-            .segmentInterval(interval)
-            .memoryLimit(memoryLimit)
-            .build();
-    long[] news = new long[threads];
-    long started = System.nanoTime();
-    if (threads == 1) {
-      SeedWorkload workload =
-          lateRate == EVICTING
-              ? fewDevices()
-              : lateRate == JITTER ? jittery() : seed(lateRate, 0, 1);
-      news[0] = insertShare(set, workload, keys);
-    } else {
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      List<Future<Long>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        SeedWorkload share = seed(lateRate, t, threads);
-        futures.add(pool.submit(() -> insertShare(set, share, keys / threads)));
-      }
-      for (int t = 0; t < threads; t++) {
-        news[t] = futures.get(t).get();
-      }
-      pool.shutdown();
-    }
-    long elapsed = System.nanoTime() - started;
-    double rate = keys * 1e9 / elapsed;
-    TimeKeyStats inMemory = set.stats();
-    set.checkpoint();
-    TimeKeyStats stats = set.stats();
-    set.close();
-    BenchFiles.deleteTree(dir); // every run starts empty
-    long totalNew = Arrays.stream(news).sum();
-    progress.printf(
-        Locale.ROOT,
-        "[%s] %,d keys (%,d new) in %.2f s: %,.0f keys/s; memory %,d B (peak %,d, limit %,d),"
-            + " disk %,d B, %d evictions, %d loads%n",
-        name,
-        keys,
-        totalNew,
-        elapsed / 1e9,
-        rate,
-        inMemory.bytesInMemory(),
-        stats.peakBytesInMemory(),
-        memoryLimit,
-        stats.bytesOnDisk(),
-        stats.evictions(),
-        stats.loads());
-    if (stats.keys() != totalNew) {
-      throw new IllegalStateException(
-          name + ": the set holds " + stats.keys() + " keys but " + totalNew + " were new");
-    }
-    String prefix = name.equals("timekey") ? "timekey" : name;
-    if (report) {
-      results.ratio(
-          prefix + ".peak_memory_vs_limit", (double) stats.peakBytesInMemory() / memoryLimit);
-    }
-    if (report) {
-      results.ratio(prefix + ".disk_bytes_per_key", (double) stats.bytesOnDisk() / stats.keys());
-      results.ratio(
-          prefix + ".memory_bytes_per_key", (double) inMemory.bytesInMemory() / stats.keys());
-    }
-    if (report && name.equals("timekey")) {
-      results.put("timekey.keys", Long.toString(keys));
-      results.put("timekey.new_keys", Long.toString(totalNew));
-    }
-    return rate;
+    Shares shares =
+        () -> {
+          if (threads == 1) {
+            SeedWorkload workload =
+                lateRate == EVICTING
+                    ? fewDevices()
+                    : lateRate == JITTER ? jittery() : seed(lateRate, 0, 1);
+            return List.of(set -> insertShare(set, workload, keys));
+          }
+          List<InsertShare> list = new ArrayList<>();
+          for (int t = 0; t < threads; t++) {
+            SeedWorkload share = seed(lateRate, t, threads);
+            list.add(set -> insertShare(set, share, keys / threads));
+          }
+          return list;
+        };
+    return timedInserts(name, keys, interval, memoryLimit, report, name.equals("timekey"), shares);
   }
 
   private static long insertShare(TimeKeyStreamSet set, SeedWorkload workload, long keys) {
@@ -475,15 +463,7 @@ public final class TimeKeyBench {
       }
       done += n;
     }
-    long elapsed = System.nanoTime() - started;
-    double rate = keys * 1e9 / elapsed;
-    progress.printf(
-        Locale.ROOT,
-        "[hashset] %,d keys (%,d new) in %.2f s: %,.0f keys/s%n",
-        keys,
-        news,
-        elapsed / 1e9,
-        rate);
+    double rate = hashSetDone("hashset", keys, news, started);
     if (report) {
       results.put("hashset.keys", Long.toString(keys));
     }

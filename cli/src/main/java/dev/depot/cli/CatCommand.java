@@ -51,8 +51,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Print the records of a queue, oldest first.",
       "json: one object per line, {\"id\":..,\"segment\":..,\"position\":..,\"complete\":..,"
-          + "\"length\":..,\"tag\":..,\"value\":\"..\"} (\"tag\" only for tagged records,"
-          + " \"value_base64\" for binary items).",
+          + "\"length\":..,\"tag\":..,\"timestamp\":..,\"value\":\"..\"} (\"tag\" and"
+          + " \"timestamp\" only for records that have them, \"value_base64\" for binary items).",
       "Decoded envelopes: {\"id\":..,\"segment\":..,\"position\":..,\"complete\":true,"
           + "\"topic\":..,\"partition\":..,\"offset\":..,\"timestamp\":..,"
           + "\"timestamp_type\":..,\"key\":..,\"value\":..,\"headers\":[{\"key\":..,"
@@ -101,7 +101,26 @@ final class CatCommand implements Callable<Integer> {
       description =
           "Start at the first record whose id is at least ID: a decimal id or"
               + " segment:position (default: the oldest record).")
-  long from;
+  Long from;
+
+  @Option(
+      names = "--from-time",
+      paramLabel = "TIME",
+      converter = Times.Converter.class,
+      description =
+          "Start at the first record whose timestamp is at or after TIME, then print every later"
+              + " record: an ISO-8601 time like 2026-11-30T12:00:00Z (or with an offset, like"
+              + " 2026-11-30T13:00:00+01:00), or milliseconds since the epoch. The sink connector"
+              + " stores each Kafka record's timestamp; records without one never match.")
+  Long fromTime;
+
+  @Option(
+      names = "--from-offset",
+      paramLabel = "N",
+      description =
+          "Start at the first record whose tag is at least N, then print every later record: in a"
+              + " queue the sink connector wrote, the first record at or after Kafka offset N.")
+  Long fromOffset;
 
   @Option(
       names = "--limit",
@@ -163,6 +182,11 @@ final class CatCommand implements Callable<Integer> {
     if (limit != null && limit < 0) {
       throw CliException.usage("invalid value for option '--limit': must be >= 0, was " + limit);
     }
+    int starts = (from != null ? 1 : 0) + (fromTime != null ? 1 : 0) + (fromOffset != null ? 1 : 0);
+    if (starts > 1) {
+      throw CliException.usage(
+          "options '--from', '--from-time' and '--from-offset' cannot be combined: choose one");
+    }
     if (registryUrl != null && format == Format.RAW) {
       throw CliException.usage("option '--registry-url' works with --format json only");
     }
@@ -182,7 +206,7 @@ final class CatCommand implements Callable<Integer> {
   private int print() {
     long printed = 0;
     try (DepotQueue queue = Queues.openReadOnly(dir);
-        DepotCursor cursor = queue.stream(from);
+        DepotCursor cursor = open(queue);
         JsonGenerator out = format == Format.JSON ? JsonOutput.open(io.out) : null) {
       json = out;
       boolean envelopes = decodesEnvelopes();
@@ -245,6 +269,17 @@ final class CatCommand implements Callable<Integer> {
     return failed > 0 ? DepotCli.EXIT_FAILURE : DepotCli.EXIT_OK;
   }
 
+  /** A cursor at the start the options ask for. */
+  private DepotCursor open(DepotQueue queue) {
+    if (fromTime != null) {
+      return queue.streamFromTimestamp(fromTime);
+    }
+    if (fromOffset != null) {
+      return queue.streamFromTag(fromOffset);
+    }
+    return queue.stream(from == null ? 0 : from);
+  }
+
   /** Reports on standard error, after the lines printed so far. */
   private void error(String message) {
     if (json != null) {
@@ -291,6 +326,9 @@ final class CatCommand implements Callable<Integer> {
     json.writeNumberField("length", record.length());
     if (record.tag() != DepotRecord.NO_TAG) {
       json.writeNumberField("tag", record.tag());
+    }
+    if (record.timestamp() != DepotRecord.NO_TIMESTAMP) {
+      json.writeNumberField("timestamp", record.timestamp());
     }
     writeKeyOrValue("value", item, value);
     json.writeEndObject();

@@ -13,10 +13,8 @@ import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.registry.ConfluentWire;
 import dev.depot.store.queue.DepotIds;
 import dev.depot.store.queue.DepotQueue;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,10 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -177,16 +172,7 @@ class DepotCliRegistryTest {
 
   /** The Confluent wire format: header, then plain Avro binary. */
   static byte[] wire(int id, Schema schema, Object datum) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      bytes.write(ConfluentWire.header(id));
-      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
-      new GenericDatumWriter<Object>(schema).write(datum, encoder);
-      encoder.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ConfluentWire.encode(id, schema, datum);
   }
 
   private long[] write(byte[]... items) {

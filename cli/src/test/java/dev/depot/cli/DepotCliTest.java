@@ -1,7 +1,9 @@
 package dev.depot.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotIds;
@@ -425,6 +427,54 @@ class DepotCliTest {
   }
 
   @Test
+  void catFromTimeAndFromOffsetStartAtTheFirstRecordAtOrAfterThem() {
+    Path dir = root.resolve("q");
+    long start = Instant.parse("2026-11-30T11:00:00Z").toEpochMilli();
+    long[] ids = new long[120];
+    try (DepotQueue queue = DepotQueue.builder(dir).segmentBytes(4096).build()) {
+      for (int i = 0; i < ids.length; i++) {
+        // one record a minute, Kafka offsets 100, 102, ...; record 7 has no timestamp
+        String item = "item-" + i + "-" + "x".repeat(60);
+        ids[i] =
+            i == 7
+                ? queue.append(item.getBytes(UTF_8), 100 + 2 * i)
+                : queue.appendTimed(item.getBytes(UTF_8), 100 + 2 * i, start + 60_000L * i);
+      }
+    }
+    Result noon = run("cat", dir.toString(), "--from-time", "2026-11-30T12:00:00Z");
+    assertThat(noon.exitCode()).isZero();
+    assertThat(noon.outLines()).hasSize(60);
+    assertThat(noon.outLines().get(0))
+        .startsWith("{\"id\":" + ids[60] + ",")
+        .contains("\"tag\":220,\"timestamp\":" + (start + 3_600_000L) + ",")
+        .contains("\"value\":\"item-60-");
+    // the same time with an offset, as epoch milliseconds, and a millisecond earlier
+    assertThat(run("cat", dir.toString(), "--from-time", "2026-11-30T13:00:00+01:00").out())
+        .isEqualTo(noon.out());
+    assertThat(run("cat", dir.toString(), "--from-time", Long.toString(start + 3_600_000L)).out())
+        .isEqualTo(noon.out());
+    assertThat(
+            run("cat", dir.toString(), "--from-time", Long.toString(start + 3_599_999L)).outLines())
+        .hasSize(60);
+    // between two records: the later one; a record without a timestamp never matches
+    assertThat(
+            run("cat", dir.toString(), "--from-time", "2026-11-30T11:06:30Z", "--limit", "1")
+                .outLines())
+        .singleElement(as(STRING))
+        .startsWith("{\"id\":" + ids[8] + ",");
+    assertThat(run("cat", dir.toString(), "--from-time", "2026-12-01T00:00:00Z").out()).isEmpty();
+
+    Result offset = run("cat", dir.toString(), "--from-offset", "113", "--limit", "2");
+    assertThat(offset.exitCode()).isZero();
+    assertThat(offset.outLines()).hasSize(2);
+    assertThat(offset.outLines().get(0))
+        .startsWith("{\"id\":" + ids[7] + ",")
+        .contains("\"tag\":114,\"value\"");
+    assertThat(run("cat", dir.toString(), "--from-offset", "0").outLines()).hasSize(120);
+    assertThat(run("cat", dir.toString(), "--from-offset", "339").out()).isEmpty();
+  }
+
+  @Test
   void catLimitStopsAfterNRecords() {
     Path dir = root.resolve("q");
     long[] ids = write(dir, "a", "b", "c", "d", "e");
@@ -692,7 +742,7 @@ class DepotCliTest {
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.errLines()).hasSize(1);
     assertThat(result.errLines().get(0))
-        .startsWith("depot: line 3: item of 5000 bytes is larger than 4060 bytes")
+        .startsWith("depot: line 3: item of 5000 bytes is larger than 4052 bytes")
         .endsWith("the 2 lines before it were appended");
     assertThat(readAll(dir)).containsExactly("one".getBytes(UTF_8), "two".getBytes(UTF_8));
   }
@@ -752,6 +802,21 @@ class DepotCliTest {
         run("cat", dir.toString(), "--from", "-1:16"),
         2,
         "depot: Invalid value for option '--from': segment must be >= 0, was -1");
+    assertOneLineError(
+        run("cat", dir.toString(), "--from-time", "soon"),
+        2,
+        "depot: Invalid value for option '--from-time': 'soon' is not a time: use an ISO-8601"
+            + " time like 2026-11-30T12:00:00Z or 2026-11-30T13:00:00+01:00, or milliseconds"
+            + " since the epoch");
+    assertOneLineError(
+        run("cat", dir.toString(), "--from-offset", "ten"),
+        2,
+        "depot: Invalid value for option '--from-offset': 'ten' is not a long");
+    assertOneLineError(
+        run("cat", dir.toString(), "--from", "0", "--from-offset", "10"),
+        2,
+        "depot: options '--from', '--from-time' and '--from-offset' cannot be combined: choose"
+            + " one");
     assertOneLineError(
         run("cat", dir.toString(), "--format", "xml"),
         2,

@@ -31,7 +31,7 @@ public class DepotSinkConfig extends AbstractConfig {
   public static final String SEGMENT_BYTES_CONFIG = "depot.segment.bytes";
   static final String SEGMENT_BYTES_DOC =
       "Size at which a queue closes a segment file and starts the next. It also bounds the largest"
-          + " stored record: segment bytes minus 36 (a larger record is reported to the dead letter"
+          + " stored record: segment bytes minus 44 (a larger record is reported to the dead letter"
           + " queue or fails the task).";
   static final long SEGMENT_BYTES_DEFAULT = 256L << 20;
 
@@ -77,6 +77,21 @@ public class DepotSinkConfig extends AbstractConfig {
           + " the task, naming the topic, partition and offset.";
   static final String NULL_VALUES_DEFAULT = "write";
 
+  public static final String CONVERTED_HEADERS_CONFIG = "behavior.on.converted.headers";
+  static final String CONVERTED_HEADERS_DOC =
+      "What to do with header values that do not reach the sink as the bytes Kafka holds, because"
+          + " the header converter parsed them (header.converter: when neither the connector nor"
+          + " the worker config sets it, Kafka's SimpleHeaderConverter, which turns '007' into 7"
+          + " and invalid UTF-8 into U+FFFD) or a transform set them. 'fail': refuse a connector"
+          + " config whose header.converter is one of Kafka's converters that do so"
+          + " (SimpleHeaderConverter, StringConverter, JsonConverter, the number and boolean"
+          + " converters), and fail the task at the first record with such a header, naming it,"
+          + " before storing it. 'write': store such headers as converted (strings as UTF-8, other"
+          + " values as SimpleHeaderConverter writes them). With"
+          + " header.converter=org.apache.kafka.connect.converters.ByteArrayConverter headers are"
+          + " stored byte for byte. Only depot.format=envelope stores headers.";
+  static final String CONVERTED_HEADERS_DEFAULT = "fail";
+
   public static final String KEY_CONVERTER_CONFIG = "depot.key.converter";
   static final String KEY_CONVERTER_DOC =
       "Converter that turns a record key that is not already bytes into bytes (for example when the"
@@ -104,6 +119,11 @@ public class DepotSinkConfig extends AbstractConfig {
     WRITE,
     IGNORE,
     FAIL
+  }
+
+  public enum ConvertedHeaders {
+    FAIL,
+    WRITE
   }
 
   public static final ConfigDef CONFIG_DEF = define();
@@ -202,6 +222,17 @@ public class DepotSinkConfig extends AbstractConfig {
         Width.SHORT,
         "Null values");
     def.define(
+        CONVERTED_HEADERS_CONFIG,
+        Type.STRING,
+        CONVERTED_HEADERS_DEFAULT,
+        ConfigDef.CaseInsensitiveValidString.in("fail", "write"),
+        Importance.MEDIUM,
+        CONVERTED_HEADERS_DOC,
+        GROUP_CONVERSION,
+        ++order,
+        Width.SHORT,
+        "Converted headers");
+    def.define(
         KEY_CONVERTER_CONFIG,
         Type.CLASS,
         ByteArrayConverter.class,
@@ -294,6 +325,19 @@ public class DepotSinkConfig extends AbstractConfig {
 
   public NullValues nullValues() {
     return NullValues.valueOf(getString(NULL_VALUES_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  public ConvertedHeaders convertedHeaders() {
+    return ConvertedHeaders.valueOf(getString(CONVERTED_HEADERS_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  /**
+   * The connector config's {@code header.converter}, a worker setting that a connector config may
+   * override; null when the connector config does not set it (the worker's applies).
+   */
+  public String headerConverter() {
+    Object converter = originals().get("header.converter");
+    return converter == null ? null : converter.toString().trim();
   }
 
   /** Whether the worker was told to tolerate bad records ({@code errors.tolerance=all}). */

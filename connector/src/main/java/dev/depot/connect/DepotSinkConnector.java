@@ -1,11 +1,18 @@
 package dev.depot.connect;
 
+import dev.depot.connect.internal.HeaderCheck;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.converters.ByteArrayConverter;
 import org.apache.kafka.connect.sink.SinkConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Kafka Connect sink that stores each topic-partition in its own depot queue, at {@code
@@ -22,14 +29,18 @@ import org.apache.kafka.connect.sink.SinkConnector;
  *     "topics": "readings",
  *     "depot.path": "/var/lib/depot",
  *     "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
- *     "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter"
+ *     "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+ *     "header.converter": "org.apache.kafka.connect.converters.ByteArrayConverter"
  *   }
  * }
  * </pre>
  *
- * See {@link DepotSinkConfig} for the settings.
+ * See {@link DepotSinkConfig} for the settings. Headers are stored byte for byte only with {@code
+ * header.converter} set to {@code ByteArrayConverter}: a config naming a converter that parses
+ * header values is refused, unless {@code behavior.on.converted.headers=write}.
  */
 public class DepotSinkConnector extends SinkConnector {
+  private static final Logger LOG = LoggerFactory.getLogger(DepotSinkConnector.class);
   private Map<String, String> props;
 
   @Override
@@ -39,7 +50,20 @@ public class DepotSinkConnector extends SinkConnector {
 
   @Override
   public void start(Map<String, String> props) {
-    new DepotSinkConfig(props); // fail now, with the setting named, rather than in every task
+    // fail now, with the setting named, rather than in every task
+    DepotSinkConfig config = new DepotSinkConfig(props);
+    String headers = HeaderCheck.configProblem(config);
+    if (headers != null) {
+      throw new ConfigException(headers);
+    }
+    if (HeaderCheck.applies(config) && config.headerConverter() == null) {
+      LOG.warn(
+          "header.converter is not set in the connector config, so the worker's applies (Kafka's"
+              + " default, SimpleHeaderConverter, parses header values): a task fails at the first"
+              + " header that does not arrive as bytes. Set header.converter={} to store headers"
+              + " byte for byte",
+          ByteArrayConverter.class.getName());
+    }
     this.props = Map.copyOf(props);
   }
 
@@ -56,6 +80,24 @@ public class DepotSinkConnector extends SinkConnector {
   @Override
   public void stop() {
     // nothing held: each task owns its queues
+  }
+
+  @Override
+  public Config validate(Map<String, String> props) {
+    Config result = super.validate(props);
+    boolean valid =
+        result.configValues().stream().allMatch(value -> value.errorMessages().isEmpty());
+    if (valid) {
+      String headers = HeaderCheck.configProblem(new DepotSinkConfig(props));
+      if (headers != null) {
+        for (ConfigValue value : result.configValues()) {
+          if (value.name().equals(DepotSinkConfig.CONVERTED_HEADERS_CONFIG)) {
+            value.addErrorMessage(headers);
+          }
+        }
+      }
+    }
+    return result;
   }
 
   @Override

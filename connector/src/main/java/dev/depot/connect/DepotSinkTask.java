@@ -1,9 +1,11 @@
 package dev.depot.connect;
 
+import dev.depot.connect.internal.HeaderCheck;
 import dev.depot.connect.internal.PartitionWriter;
 import dev.depot.connect.internal.RecordEncoder;
 import dev.depot.connect.internal.RecordEncoder.BadRecordException;
 import dev.depot.connect.internal.SinkMetrics;
+import dev.depot.connect.internal.WriteBehind;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -32,7 +34,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #put}: appends each record with its offset; a record the queue already holds (a
  *       redelivery) is skipped, so nothing is written twice.
  *   <li>{@link #preCommit}: with {@code depot.sync.policy=commit} fsyncs the queues first; returns
- *       for each partition only offsets whose records are on stable storage.
+ *       for each partition only offsets whose records are on stable storage. Queues that fill are
+ *       also synced in the background meanwhile ({@code WriteBehind}), so that the fsync here has
+ *       little left to write.
+ *   <li>Header values that did not arrive as bytes (a parsing header converter) fail the task
+ *       before they are stored, unless {@code behavior.on.converted.headers=write}.
  *   <li>{@link #flush}: does nothing: no fsync behind Connect's back.
  * </ul>
  */
@@ -41,8 +47,10 @@ public class DepotSinkTask extends SinkTask {
 
   private DepotSinkConfig config;
   private RecordEncoder encoder;
+  private boolean checkHeaders;
   private ErrantRecordReporter reporter;
   private SinkMetrics metrics;
+  private WriteBehind writeBehind;
   private final Map<TopicPartition, PartitionWriter> writers = new HashMap<>();
   private final List<Future<Void>> reports = new ArrayList<>();
 
@@ -55,8 +63,12 @@ public class DepotSinkTask extends SinkTask {
   public void start(Map<String, String> props) {
     config = new DepotSinkConfig(props);
     encoder = new RecordEncoder(config);
+    checkHeaders = HeaderCheck.applies(config);
     reporter = config.toleratesErrors() ? errantRecordReporter() : null;
     metrics = new SinkMetrics(pluginMetrics());
+    if (config.syncPolicy() == DepotSinkConfig.SyncPolicy.COMMIT) {
+      writeBehind = new WriteBehind(props.getOrDefault("name", "task"));
+    }
   }
 
   private ErrantRecordReporter errantRecordReporter() {
@@ -78,7 +90,7 @@ public class DepotSinkTask extends SinkTask {
   @Override
   public void open(Collection<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {
-      PartitionWriter writer = PartitionWriter.open(config, tp, metrics);
+      PartitionWriter writer = PartitionWriter.open(config, tp, metrics, writeBehind);
       writers.put(tp, writer);
       long next = writer.nextOffset();
       if (next >= 0) {
@@ -110,15 +122,18 @@ public class DepotSinkTask extends SinkTask {
         metrics.skipped();
         continue;
       }
-      byte[] item;
+      if (checkHeaders) {
+        HeaderCheck.requireBytes(record); // a config error, not a bad record: fails the task
+      }
+      RecordEncoder.Item item;
       try {
         item = encoder.encode(record);
-        if (item != null && item.length > writer.maxItemBytes()) {
+        if (item != null && item.length() > writer.maxItemBytes()) {
           throw new BadRecordException(
               "the record at "
                   + RecordEncoder.describe(record)
                   + " takes "
-                  + item.length
+                  + item.length()
                   + " bytes, more than the "
                   + writer.maxItemBytes()
                   + " a depot item may; raise "
@@ -138,8 +153,11 @@ public class DepotSinkTask extends SinkTask {
         continue;
       }
       if (item != null) {
-        writer.write(offset, item);
+        writer.write(offset, item, record.timestamp());
       }
+    }
+    for (PartitionWriter writer : started) {
+      writer.endRun();
     }
   }
 
@@ -214,6 +232,9 @@ public class DepotSinkTask extends SinkTask {
     } finally {
       if (encoder != null) {
         encoder.close();
+      }
+      if (writeBehind != null) {
+        writeBehind.close();
       }
     }
   }

@@ -127,7 +127,13 @@ final class ConnectSupport {
    * leader is still being elected can leave an idempotent producer retrying a batch forever.
    */
   static void createTopic(EmbeddedConnectCluster connect, String topic, int partitions) {
-    connect.kafka().createTopic(topic, partitions);
+    createTopic(connect, topic, partitions, Map.of());
+  }
+
+  /** {@link #createTopic(EmbeddedConnectCluster, String, int)} with topic configs. */
+  static void createTopic(
+      EmbeddedConnectCluster connect, String topic, int partitions, Map<String, String> configs) {
+    connect.kafka().createTopic(topic, partitions, 1, configs);
     await(
         "leaders for " + topic,
         () -> {

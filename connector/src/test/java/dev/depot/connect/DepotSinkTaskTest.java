@@ -64,7 +64,7 @@ class DepotSinkTaskTest {
 
   private static SinkRecord record(long offset, String value) {
     ConnectHeaders headers = new ConnectHeaders();
-    headers.addString("source", "gw-" + offset);
+    headers.addBytes("source", ("gw-" + offset).getBytes(StandardCharsets.UTF_8));
     return new SinkRecord(
         TP.topic(),
         TP.partition(),
@@ -155,6 +155,64 @@ class DepotSinkTaskTest {
         .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L);
   }
 
+  /**
+   * The calls a worker makes when a partition holding transactions (commit 0-4, marker 5, aborted
+   * 6-10, marker 11, commit 12-16, marker 17) moves to another task mid-stream: the first task gets
+   * the committed records in two polls, the revocation calls preCommit and then close, and the next
+   * owner opens the queue. Offsets jump over markers and aborted records; only synced records are
+   * committed, and the next owner resumes after the last stored one.
+   */
+  @Test
+  void aPartitionOfTransactionsHandedOverMidStreamLosesAndRepeatsNothing() {
+    TestContext firstContext = new TestContext(props());
+    DepotSinkTask first = task(firstContext);
+    assertThat(firstContext.rewinds)
+        .as("an empty queue: the consumer's position decides")
+        .isEmpty();
+    first.put(records(0, 5));
+    assertThat(first.preCommit(consumed(5))).isEqualTo(consumed(5));
+    first.put(records(12, 17));
+    first.put(List.of()); // a poll that only passed the last marker
+    // revocation: WorkerSinkTask commits (preCommit) and then closes
+    assertThat(first.preCommit(consumed(17))).isEqualTo(consumed(17));
+    first.close(List.of(TP));
+
+    TestContext nextContext = new TestContext(props());
+    DepotSinkTask next = task(nextContext);
+    assertThat(nextContext.rewinds).containsEntry(TP, 17L);
+    next.put(records(12, 17)); // redelivered from an older committed offset: skipped
+    next.put(records(17, 19));
+    assertThat(next.preCommit(consumed(19))).isEqualTo(consumed(19));
+    next.stop();
+    first.stop();
+    started.clear();
+    assertThat(stored())
+        .extracting(Stored::tag)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 12L, 13L, 14L, 15L, 16L, 17L, 18L);
+  }
+
+  /**
+   * Lost partitions (the consumer fell out of the group): the worker closes them without a
+   * preCommit, so Kafka's committed offset stays behind. Close syncs the queue, the next owner
+   * rewinds to after the records written, and their redelivery is skipped.
+   */
+  @Test
+  void aHandoverWithoutACommitResumesAfterTheStoredRecords() {
+    DepotSinkTask first = task(new TestContext(props()));
+    first.put(records(0, 5));
+    first.close(List.of(TP)); // lost partition: close without preCommit
+
+    TestContext nextContext = new TestContext(props());
+    DepotSinkTask next = task(nextContext);
+    assertThat(nextContext.rewinds).containsEntry(TP, 5L);
+    next.put(records(0, 7)); // the worker redelivers from Kafka's committed offset (none: 0)
+    assertThat(next.preCommit(consumed(7))).isEqualTo(consumed(7));
+    next.stop();
+    first.stop();
+    started.clear();
+    assertThat(stored()).extracting(Stored::tag).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+  }
+
   @Test
   void aTornLastRecordIsWrittenAgain() throws Exception {
     DepotSinkTask first = task(new TestContext(props()));
@@ -194,6 +252,45 @@ class DepotSinkTaskTest {
         .isInstanceOf(ConnectException.class)
         .hasMessageContaining("depot.format=envelope but the queue at")
         .hasMessageContaining("holds value items");
+  }
+
+  @Test
+  void storesEachKafkaTimestampWhereTheQueueSeeksByTimeAndOffset() {
+    DepotSinkTask task = task(new TestContext(props("depot.format", "value")));
+    SinkRecord untimed =
+        new SinkRecord(
+            TP.topic(),
+            TP.partition(),
+            null,
+            null,
+            Schema.OPTIONAL_BYTES_SCHEMA,
+            "no time".getBytes(StandardCharsets.UTF_8),
+            5,
+            null,
+            TimestampType.NO_TIMESTAMP_TYPE);
+    List<SinkRecord> records = new ArrayList<>(records(0, 5));
+    records.add(untimed);
+    records.addAll(records(6, 9));
+    task.put(records);
+    task.stop();
+    started.clear();
+    try (DepotQueue queue =
+        DepotQueue.builder(dir.resolve("readings").resolve("2")).readOnly(true).build()) {
+      try (DepotCursor cursor = queue.stream()) {
+        for (long offset = 0; offset < 9; offset++) {
+          DepotRecord r = cursor.next();
+          assertThat(r.tag()).isEqualTo(offset);
+          assertThat(r.timestamp())
+              .isEqualTo(offset == 5 ? DepotRecord.NO_TIMESTAMP : 1_700_000_000_000L + offset);
+        }
+      }
+      try (DepotCursor cursor = queue.streamFromTimestamp(1_700_000_000_000L + 5)) {
+        assertThat(cursor.next().tag()).as("offset 5 has no timestamp").isEqualTo(6);
+      }
+      try (DepotCursor cursor = queue.streamFromTag(5)) {
+        assertThat(cursor.next().item()).isEqualTo("no time".getBytes(StandardCharsets.UTF_8));
+      }
+    }
   }
 
   @Test

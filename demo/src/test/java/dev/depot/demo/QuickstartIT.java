@@ -10,6 +10,7 @@ import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import dev.depot.store.timekey.TimeKey;
+import dev.depot.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -123,9 +124,9 @@ class QuickstartIT {
 
     // Ctrl-C, unless this test runs where SIGINT is ignored (a background job of a shell without
     // job control passes that on, and a JVM then never sees SIGINT): then SIGTERM, the same stop
-    boolean intIgnored = ignoresSigint(run.process.pid());
+    boolean intIgnored = ignoresSigint(run.process().pid());
     String signal = intIgnored ? "-TERM" : "-INT";
-    new ProcessBuilder("kill", signal, Long.toString(run.process.pid())).start().waitFor();
+    new ProcessBuilder("kill", signal, Long.toString(run.process().pid())).start().waitFor();
     // 128 + the signal's number: what a shell reports after Ctrl-C (130) or kill (143)
     assertThat(run.awaitExit()).as(run.describe()).isEqualTo(intIgnored ? 143 : 130);
     assertThat(run.stderr()).contains("Connect worker stopped", "broker stopped");
@@ -146,8 +147,7 @@ class QuickstartIT {
     List<Long> pids = pids(data);
     assertThat(pids).hasSize(3);
 
-    run.process.destroyForcibly(); // kill -9: no shutdown hook runs
-    run.process.waitFor();
+    run.quickstart().kill(); // kill -9: no shutdown hook runs
     // each child watches the quickstart's pid and stops (cleanly) when it is gone
     assertNoProcessLeft(data);
     assertThat(pids).noneMatch(QuickstartIT::running);
@@ -269,46 +269,40 @@ class QuickstartIT {
   }
 
   private Run start(Path data, String... options) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(HOME.resolve("quickstart").toString());
-    command.add("--no-build");
-    command.add("--data");
-    command.add(data.toString());
-    command.addAll(List.of(options));
     Path stdout = tmp.resolve(data.getFileName() + ".out");
     Path stderr = tmp.resolve(data.getFileName() + ".err");
-    Process process =
-        new ProcessBuilder(command)
-            .directory(HOME.toFile())
-            .redirectOutput(stdout.toFile())
-            .redirectError(stderr.toFile())
+    ChildJvm quickstart =
+        ChildJvm.script(HOME.resolve("quickstart"))
+            .args("--no-build", "--data", data.toString())
+            .args(options)
+            .directory(HOME)
+            .log(stdout)
+            .errors(stderr)
             .start();
-    return new Run(process, stdout, stderr);
+    return new Run(quickstart, stdout, stderr);
   }
 
-  private record Run(Process process, Path stdoutFile, Path stderrFile) {
+  private record Run(ChildJvm quickstart, Path stdoutFile, Path stderrFile) {
+    Process process() {
+      return quickstart.process();
+    }
+
+    /** Its exit code; fails, stopping it (SIGTERM, then SIGKILL), if it runs on too long. */
     int awaitExit() throws InterruptedException {
-      if (!process.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        process.destroy();
-        process.waitFor(90, TimeUnit.SECONDS);
+      if (!process().waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        quickstart.close();
         throw new AssertionError(
             "the quickstart did not finish in " + RUN_TIMEOUT + "\n" + describe());
       }
-      return process.exitValue();
+      return process().exitValue();
     }
 
-    void awaitOutput(String text) throws IOException {
-      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-      while (!stdout().contains(text)) {
-        if (!process.isAlive()) {
-          throw new AssertionError(
-              "the quickstart exited before printing " + text + "\n" + describe());
-        }
-        if (System.nanoTime() > deadline) {
-          process.destroy();
-          throw new AssertionError("no " + text + " in " + RUN_TIMEOUT + "\n" + describe());
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+    void awaitOutput(String text) {
+      try {
+        quickstart.awaitLog(text, RUN_TIMEOUT);
+      } catch (AssertionError e) {
+        quickstart.close();
+        throw new AssertionError(e.getMessage() + "\n" + describe(), e);
       }
     }
 

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -97,6 +99,154 @@ public final class EnvelopeCodec {
       throw new UncheckedIOException(ex); // a ByteArrayOutputStream does not fail
     }
     return b.out.toByteArray();
+  }
+
+  /**
+   * The number of bytes {@link #encode(DepotEnvelope)} produces for {@code envelope}, computed
+   * without encoding it: with {@link #encode(DepotEnvelope, ByteBuffer)}, an envelope goes straight
+   * into a buffer of exactly that size.
+   *
+   * <pre>{@code
+   * int size = EnvelopeCodec.encodedSize(envelope);
+   * long id = queue.append(size, target -> EnvelopeCodec.encode(envelope, target), offset);
+   * }</pre>
+   *
+   * @throws IllegalArgumentException when the envelope takes more than 2 GiB - 1 bytes
+   */
+  public static int encodedSize(DepotEnvelope envelope) {
+    long size = 2; // magic, version
+    size += stringSize(envelope.topic());
+    size += varintSize(envelope.partition());
+    size += varintSize(envelope.offset());
+    size += envelope.timestamp() == null ? 1 : 1 + varintSize(envelope.timestamp());
+    size += 1; // the timestamp type's ordinal, 0..2
+    size += nullableBytesSize(envelope.key());
+    size += nullableBytesSize(envelope.value());
+    List<DepotEnvelope.Header> headers = envelope.headers();
+    if (!headers.isEmpty()) {
+      size += varintSize(headers.size());
+      for (DepotEnvelope.Header header : headers) {
+        size += stringSize(header.key());
+        size += nullableBytesSize(header.value());
+      }
+    }
+    size += 1; // the end of the headers array
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "an envelope of topic "
+              + envelope.topic()
+              + " offset "
+              + envelope.offset()
+              + " takes "
+              + size
+              + " bytes, more than 2147483647");
+    }
+    return (int) size;
+  }
+
+  /**
+   * Writes the item bytes of {@code envelope} at {@code target}'s position, exactly {@link
+   * #encodedSize} of them, the same bytes {@link #encode(DepotEnvelope)} returns, and advances the
+   * position past them.
+   *
+   * @throws java.nio.BufferOverflowException when fewer bytes remain; what was written before is
+   *     then left in the buffer
+   */
+  public static void encode(DepotEnvelope envelope, ByteBuffer target) {
+    target.put(MAGIC).put(VERSION);
+    putString(target, envelope.topic());
+    putVarint(target, envelope.partition());
+    putVarint(target, envelope.offset());
+    if (envelope.timestamp() == null) {
+      target.put((byte) 0);
+    } else {
+      target.put((byte) 2); // union branch 1, zigzag-encoded
+      putVarint(target, envelope.timestamp());
+    }
+    target.put((byte) (envelope.timestampType().ordinal() << 1));
+    putNullableBytes(target, envelope.key());
+    putNullableBytes(target, envelope.value());
+    List<DepotEnvelope.Header> headers = envelope.headers();
+    if (!headers.isEmpty()) {
+      putVarint(target, headers.size());
+      for (DepotEnvelope.Header header : headers) {
+        putString(target, header.key());
+        putNullableBytes(target, header.value());
+      }
+    }
+    target.put((byte) 0);
+  }
+
+  /** Bytes of Avro's zigzag varint of {@code n}. */
+  private static int varintSize(long n) {
+    long z = (n << 1) ^ (n >> 63);
+    return z == 0 ? 1 : (63 - Long.numberOfLeadingZeros(z)) / 7 + 1;
+  }
+
+  private static void putVarint(ByteBuffer target, long n) {
+    long z = (n << 1) ^ (n >> 63);
+    while ((z & ~0x7FL) != 0) {
+      target.put((byte) ((z & 0x7F) | 0x80));
+      z >>>= 7;
+    }
+    target.put((byte) z);
+  }
+
+  private static long nullableBytesSize(byte[] bytes) {
+    return bytes == null ? 1 : 1 + varintSize(bytes.length) + bytes.length;
+  }
+
+  private static void putNullableBytes(ByteBuffer target, byte[] bytes) {
+    if (bytes == null) {
+      target.put((byte) 0);
+    } else {
+      target.put((byte) 2);
+      putVarint(target, bytes.length);
+      target.put(bytes);
+    }
+  }
+
+  private static long stringSize(String s) {
+    int utf8 = utf8Length(s);
+    return varintSize(utf8) + utf8;
+  }
+
+  private static void putString(ByteBuffer target, String s) {
+    putVarint(target, utf8Length(s));
+    int start = target.position();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        target.position(start).put(s.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      target.put((byte) c);
+    }
+  }
+
+  /** The UTF-8 length of {@code s} as {@link String#getBytes} encodes it (bad surrogates: '?'). */
+  private static int utf8Length(String s) {
+    int n = s.length();
+    int bytes = n;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        continue;
+      }
+      if (c < 0x800) {
+        bytes += 1;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < n
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 2; // four bytes for the pair's two chars
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        continue; // a lone surrogate becomes '?'
+      } else {
+        bytes += 2;
+      }
+    }
+    return bytes;
   }
 
   private static void writeNullableBytes(BinaryEncoder e, byte[] bytes) throws IOException {

@@ -84,6 +84,74 @@ class EnvelopeCodecTest {
     assertThat(header.get("key").toString()).isEqualTo("h");
   }
 
+  /** A string of {@code length} chars: ASCII, 2- and 3-byte chars, pairs and lone surrogates. */
+  private static String text(Random random, int length) {
+    StringBuilder b = new StringBuilder();
+    while (b.length() < length) {
+      switch (random.nextInt(6)) {
+        case 0 -> b.append((char) (0x80 + random.nextInt(0x780)));
+        case 1 -> b.append((char) (0x800 + random.nextInt(0xD000 - 0x800)));
+        case 2 -> b.appendCodePoint(0x10000 + random.nextInt(0x10000));
+        case 3 -> b.append((char) (0xD800 + random.nextInt(0x800))); // lone surrogate
+        default -> b.append((char) ('a' + random.nextInt(26)));
+      }
+    }
+    return b.toString();
+  }
+
+  private static byte[] maybeBytes(Random random, int max) {
+    if (random.nextInt(5) == 0) {
+      return null;
+    }
+    byte[] bytes = new byte[random.nextInt(max)];
+    random.nextBytes(bytes);
+    return bytes;
+  }
+
+  @Test
+  void encodingIntoABufferGivesTheAvroEncodersBytesAndItsPredictedSize() {
+    Random random = new Random(3);
+    long[] longs = {0, 1, -1, 63, 64, -64, -65, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 35};
+    TimestampType[] types = TimestampType.values();
+    for (int round = 0; round < 3000; round++) {
+      int headerCount = random.nextInt(4) == 0 ? random.nextInt(200) : random.nextInt(3);
+      List<Header> headers = new java.util.ArrayList<>();
+      for (int h = 0; h < headerCount; h++) {
+        headers.add(new Header(text(random, random.nextInt(12)), maybeBytes(random, 20)));
+      }
+      DepotEnvelope envelope =
+          new DepotEnvelope(
+              round % 2 == 0 ? "topic-" + round : text(random, random.nextInt(300)),
+              round % 7 == 0 ? Integer.MIN_VALUE + round : random.nextInt(1 << (round % 31)),
+              random.nextBoolean() ? longs[round % longs.length] : random.nextLong(),
+              random.nextInt(4) == 0 ? null : random.nextLong() >> random.nextInt(64),
+              types[round % types.length],
+              maybeBytes(random, 40),
+              maybeBytes(random, round % 10 == 0 ? 20_000 : 300),
+              headers);
+      byte[] expected = EnvelopeCodec.encode(envelope);
+      assertThat(EnvelopeCodec.encodedSize(envelope))
+          .as("round %d", round)
+          .isEqualTo(expected.length);
+      ByteBuffer target = ByteBuffer.allocateDirect(expected.length + 5).position(3);
+      EnvelopeCodec.encode(envelope, target);
+      assertThat(target.position()).isEqualTo(3 + expected.length);
+      byte[] actual = new byte[expected.length];
+      target.get(3, actual);
+      assertThat(actual).as("round %d", round).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void encodingIntoABufferTooSmallOverflows() {
+    DepotEnvelope envelope =
+        new DepotEnvelope(
+            "t", 0, 1, null, TimestampType.CREATE_TIME, null, new byte[100], List.of());
+    ByteBuffer target = ByteBuffer.allocate(EnvelopeCodec.encodedSize(envelope) - 1);
+    assertThatThrownBy(() -> EnvelopeCodec.encode(envelope, target))
+        .isInstanceOf(java.nio.BufferOverflowException.class);
+  }
+
   @Test
   void garbageIsRefusedWithAClearMessageNeverMisread() {
     assertThatThrownBy(() -> EnvelopeCodec.decode(utf8("hello")))

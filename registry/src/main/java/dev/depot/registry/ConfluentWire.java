@@ -1,6 +1,13 @@
 package dev.depot.registry;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Objects;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 
 /**
  * The Confluent wire format of a Kafka key or value that a schema registry describes:
@@ -23,8 +30,8 @@ import java.util.Objects;
  * GenericRecord record = new GenericDatumReader<GenericRecord>(writer).read(null, in);
  * }</pre>
  *
- * <p>Writing one: {@link #header(int)}, then the Avro binary of the datum. Stateless and
- * thread-safe.
+ * <p>Writing one: {@link #encode(int, Schema, Object)}; or, where a writer and a buffer are reused
+ * per value, {@link #header(int)} and then the Avro binary of the datum. Stateless and thread-safe.
  */
 public final class ConfluentWire {
   /** The first byte of every value in the wire format. */
@@ -81,5 +88,29 @@ public final class ConfluentWire {
       (byte) (schemaId >>> 8),
       (byte) schemaId
     };
+  }
+
+  /**
+   * {@code datum} in the wire format: the header of {@code schemaId}, then {@code datum} in the
+   * Avro binary encoding of {@code schema} (a new writer and buffer each call).
+   *
+   * <pre>{@code
+   * byte[] value = ConfluentWire.encode(registry.register("readings-value", schema), schema, reading);
+   * }</pre>
+   *
+   * @throws org.apache.avro.AvroRuntimeException when {@code datum} does not fit {@code schema}
+   */
+  public static byte[] encode(int schemaId, Schema schema, Object datum) {
+    Objects.requireNonNull(schema, "schema cannot be null");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(header(schemaId));
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    try {
+      new GenericDatumWriter<Object>(schema).write(datum, encoder);
+      encoder.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+    }
+    return out.toByteArray();
   }
 }

@@ -3,6 +3,13 @@ package dev.depot.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.junit.jupiter.api.Test;
 
 class ConfluentWireTest {
@@ -38,5 +45,25 @@ class ConfluentWireTest {
     assertThat(ConfluentWire.hasHeader(new byte[] {0, 0, 0, 1})).isFalse();
     assertThat(ConfluentWire.hasHeader(new byte[] {1, 0, 0, 0, 1})).isFalse();
     assertThat(ConfluentWire.hasHeader(null)).isFalse();
+  }
+
+  @Test
+  void encodeWritesTheHeaderThenTheAvroBinaryOfTheDatum() throws Exception {
+    Schema schema =
+        SchemaBuilder.record("R").fields().requiredLong("ts_us").requiredString("n").endRecord();
+    GenericRecord datum = new GenericData.Record(schema);
+    datum.put("ts_us", 3L);
+    datum.put("n", "ab");
+
+    byte[] value = ConfluentWire.encode(0x0102, schema, datum);
+
+    // header, then zig-zag varint 3 = 6, string length 2 = 4, "ab"
+    assertThat(value).containsExactly(0, 0, 0, 1, 2, 6, 4, 'a', 'b');
+    BinaryDecoder in =
+        DecoderFactory.get()
+            .binaryDecoder(
+                value, ConfluentWire.HEADER_BYTES, value.length - ConfluentWire.HEADER_BYTES, null);
+    assertThat(new GenericDatumReader<GenericRecord>(schema).read(null, in)).isEqualTo(datum);
+    assertThat(in.isEnd()).isTrue();
   }
 }

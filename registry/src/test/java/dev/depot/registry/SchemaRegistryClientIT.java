@@ -5,19 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.testing.ApicurioRegistry;
 import dev.depot.testing.RecordingHttpProxy;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,12 +63,7 @@ class SchemaRegistryClientIT {
     reading.put("ts_us", 1_700_000_000_000_000L);
     reading.put("user_id", 7);
     reading.put("note", "resting");
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    bytes.write(ConfluentWire.header(id));
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
-    new GenericDatumWriter<GenericRecord>(READING).write(reading, encoder);
-    encoder.flush();
-    byte[] value = bytes.toByteArray();
+    byte[] value = ConfluentWire.encode(id, READING, reading);
 
     // A reader that has never seen the schema: a new client, the id from the bytes.
     try (SchemaRegistryClient reader =

@@ -5,52 +5,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.depot.registry.ConfluentWire;
 import dev.depot.store.timekey.TimeKey;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Batch records through the dedup processor and its store in a TopologyTestDriver, in JSON and in
  * Avro (Confluent wire format): forwarded values hold exactly the new readings, in order.
  */
-class BatchDedupTest {
+class BatchDedupTest extends DedupTopologyTestBase {
   private static final long T0 = 1_764_590_400_000_000L; // 2025-12-01, epoch micros
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -75,38 +56,8 @@ class BatchDedupTest {
           .endRecord();
   private static final int SCHEMA_ID = 42;
 
-  @TempDir Path stateDir;
-  private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> input;
-  private TestOutputTopic<byte[], byte[]> output;
-
-  @AfterEach
-  void close() {
-    if (driver != null) {
-      driver.close();
-    }
-  }
-
   private void start(DedupProcessorSupplier<byte[], byte[]> dedup) {
-    StreamsBuilder builder = new StreamsBuilder();
-    builder.stream("uploads", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-        .processValues(dedup)
-        .to("unique", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(builder.build(), props);
-    input =
-        driver.createInputTopic(
-            "uploads",
-            new ByteArraySerializer(),
-            new ByteArraySerializer(),
-            Instant.ofEpochMilli(T0 / 1000),
-            Duration.ZERO);
-    output =
-        driver.createOutputTopic(
-            "unique", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    start(dedup, "uploads", "batch-test", T0);
   }
 
   private void startJson(ReadingFields fields) {
@@ -161,21 +112,12 @@ class BatchDedupTest {
     }
     upload.put("readings", list);
     upload.put("sent_us", 123_456_789L);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(ByteBuffer.allocate(5).put((byte) 0).putInt(SCHEMA_ID).array());
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    try {
-      new GenericDatumWriter<GenericRecord>(UPLOAD).write(upload, encoder);
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return ConfluentWire.encode(SCHEMA_ID, UPLOAD, upload);
   }
 
   private static List<R> avroReadings(byte[] value) throws IOException {
     assertThat(value[0]).isEqualTo((byte) 0);
-    assertThat(ByteBuffer.wrap(value, 1, 4).getInt()).isEqualTo(SCHEMA_ID);
+    assertThat(ConfluentWire.schemaId(value)).isEqualTo(SCHEMA_ID);
     GenericRecord upload =
         new GenericDatumReader<GenericRecord>(UPLOAD)
             .read(null, DecoderFactory.get().binaryDecoder(value, 5, value.length - 5, null));

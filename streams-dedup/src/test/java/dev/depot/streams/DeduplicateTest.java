@@ -5,67 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.store.timekey.TimeKey;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Produced;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The dedup processor and its store in a TopologyTestDriver, with JSON readings. */
-class DeduplicateTest {
+class DeduplicateTest extends DedupTopologyTestBase {
   private static final long T0 = 1_700_000_000_000_000L; // epoch micros
   private static final long HOUR = 3_600_000_000L;
 
-  @TempDir Path stateDir;
-  private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> input;
-  private TestOutputTopic<byte[], byte[]> output;
-
-  @AfterEach
-  void close() {
-    if (driver != null) {
-      driver.close();
-    }
-  }
-
   private void start(DedupProcessorSupplier<byte[], byte[]> dedup) {
-    StreamsBuilder builder = new StreamsBuilder();
-    builder.stream("readings", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-        .processValues(dedup)
-        .to("unique", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dedup-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(builder.build(), props);
-    input =
-        driver.createInputTopic(
-            "readings",
-            new ByteArraySerializer(),
-            new ByteArraySerializer(),
-            Instant.ofEpochMilli(T0 / 1000),
-            Duration.ZERO);
-    output =
-        driver.createOutputTopic(
-            "unique", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    start(dedup, "readings", "dedup-test", T0);
   }
 
   private void startDefault() {

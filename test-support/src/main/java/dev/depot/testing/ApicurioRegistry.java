@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -41,9 +40,9 @@ public final class ApicurioRegistry implements AutoCloseable {
   /** Starting a Quarkus app on two busy cores can take a while. */
   public static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
   private static final String CCOMPAT = "/apis/ccompat/v7";
 
+  private final ChildJvm child;
   private final Process process;
   private final int port;
   private final Path log;
@@ -51,8 +50,9 @@ public final class ApicurioRegistry implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  private ApicurioRegistry(Process process, int port, Path log) {
-    this.process = process;
+  private ApicurioRegistry(ChildJvm child, int port, Path log) {
+    this.child = child;
+    this.process = child.process();
     this.port = port;
     this.log = log;
     this.killer = new Thread(process::destroyForcibly, "kill-apicurio-" + port);
@@ -82,25 +82,18 @@ public final class ApicurioRegistry implements AutoCloseable {
     Objects.requireNonNull(log, "log cannot be null");
     Path jar = runnerJar(runnerDir);
     int port = freeLoopbackPort();
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command =
-        List.of(
-            java.toString(),
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-Dquarkus.http.host=127.0.0.1",
-            "-Dquarkus.http.port=" + port,
-            "-Dquarkus.log.console.color=false",
-            "-jar",
-            jar.toString());
-    Files.createDirectories(log.toAbsolutePath().getParent());
-    Process process =
-        new ProcessBuilder(command)
-            .directory(runnerDir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
+    Files.deleteIfExists(log); // a fresh log each start
+    ChildJvm child =
+        ChildJvm.jar(jar)
+            .jvmArg("-Xmx256m")
+            .jvmArg("-XX:+UseSerialGC")
+            .jvmArg("-Dquarkus.http.host=127.0.0.1")
+            .jvmArg("-Dquarkus.http.port=" + port)
+            .jvmArg("-Dquarkus.log.console.color=false")
+            .directory(runnerDir)
+            .log(log)
             .start();
-    ApicurioRegistry registry = new ApicurioRegistry(process, port, log);
+    ApicurioRegistry registry = new ApicurioRegistry(child, port, log);
     try {
       registry.awaitReady();
       return registry;
@@ -202,15 +195,8 @@ public final class ApicurioRegistry implements AutoCloseable {
   /** Kills the registry and waits until the process is gone. */
   @Override
   public void close() {
-    process.destroy();
     try {
-      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
+      child.close(); // SIGTERM, then SIGKILL if it is not gone in a minute
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(killer);

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A JVM in a child process, as another process would run it: a main class of the test class path or
- * a jar. Tests use it to kill a writer mid-way, hold a lock from outside, or run a shaded jar.
+ * A JVM in a child process, as another process would run it: a main class of the test class path, a
+ * jar, or a script that starts JVMs of its own ({@code ./quickstart}). Tests use it to kill a
+ * writer mid-way, hold a lock from outside, run a shaded jar or the quickstart.
  *
  * <pre>{@code
  * try (ChildJvm app = ChildJvm.jar(jar).jvmArg("-Xmx512m").arg(config).log(log).start()) {
@@ -55,21 +56,47 @@ public final class ChildJvm implements AutoCloseable {
     return new Builder(List.of("-jar", jar.toString()));
   }
 
+  /**
+   * A child that runs the executable {@code script}, which starts JVMs of its own; it takes {@link
+   * Builder#arg arguments} but no {@link Builder#jvmArg JVM options}.
+   */
+  public static Builder script(Path script) {
+    Objects.requireNonNull(script, "script cannot be null");
+    return new Builder(List.of(script.toString()), false);
+  }
+
   /** Collects the command line of a child JVM. */
   public static final class Builder {
     private final List<String> target;
+    private final boolean java;
     private final List<String> jvmArgs = new ArrayList<>();
     private final List<String> args = new ArrayList<>();
     private Path log;
     private Path errors;
+    private Path directory;
 
     private Builder(List<String> target) {
+      this(target, true);
+    }
+
+    private Builder(List<String> target, boolean java) {
       this.target = target;
+      this.java = java;
     }
 
     /** An option for the JVM, before the main class or jar: {@code -Xmx128m}, {@code -Dk=v}. */
     public Builder jvmArg(String jvmArg) {
-      jvmArgs.add(Objects.requireNonNull(jvmArg, "jvmArg cannot be null"));
+      Objects.requireNonNull(jvmArg, "jvmArg cannot be null");
+      if (!java) {
+        throw new IllegalStateException("a script takes no JVM options, was " + jvmArg);
+      }
+      jvmArgs.add(jvmArg);
+      return this;
+    }
+
+    /** The child's working directory; this JVM's when not set. */
+    public Builder directory(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory cannot be null");
       return this;
     }
 
@@ -102,7 +129,9 @@ public final class ChildJvm implements AutoCloseable {
     /** The full command line. */
     public List<String> command() {
       List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      if (java) {
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      }
       command.addAll(jvmArgs);
       command.addAll(target);
       command.addAll(args);
@@ -111,6 +140,9 @@ public final class ChildJvm implements AutoCloseable {
 
     public ChildJvm start() throws IOException {
       ProcessBuilder builder = new ProcessBuilder(command());
+      if (directory != null) {
+        builder.directory(directory.toFile());
+      }
       if (log != null) {
         Files.createDirectories(log.toAbsolutePath().getParent());
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

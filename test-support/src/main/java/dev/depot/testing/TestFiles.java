@@ -10,10 +10,11 @@ import java.util.stream.Stream;
 /**
  * Files for tests: deleting a tree, and the names of the store's segment files.
  *
- * <p>Segment files are named by their base number, zero-padded to ten digits so {@code ls} sorts
- * them: {@code 0000000002.seg} in a depot queue, {@code 0000000002.tks} in a time-key set. The
- * store keeps its own naming internal; tests that build a name by hand use {@link #segment} so the
- * padding is written once on this side too.
+ * <p>Segment files are named by their base number, zero-padded so {@code ls} sorts them: {@code
+ * 0000000002.seg} (ten digits) in a depot queue, the segment's start in epoch microseconds in a
+ * time-key set ({@code 1700000000000000000.tks}, nineteen digits, a minus sign before segments
+ * before 1970). The store keeps its own naming internal; tests that build a name by hand use {@link
+ * #segment} and {@link #timeKeySegment} so the padding is written once on this side too.
  */
 public final class TestFiles {
   private TestFiles() {}
@@ -40,5 +41,16 @@ public final class TestFiles {
   /** {@code dir/0000000002.seg}. */
   public static Path segment(Path dir, long number) {
     return dir.resolve(segmentName(number));
+  }
+
+  /** {@code 1700000000000000000.tks}: the time-key set segment starting at {@code startMicros}. */
+  public static String timeKeySegmentName(long startMicros) {
+    String digits = Long.toString(startMicros).replace("-", "");
+    return (startMicros < 0 ? "-" : "") + "0".repeat(19 - digits.length()) + digits + ".tks";
+  }
+
+  /** {@code dir/1700000000000000000.tks}. */
+  public static Path timeKeySegment(Path dir, long startMicros) {
+    return dir.resolve(timeKeySegmentName(startMicros));
   }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -111,5 +113,21 @@ class ChildJvmTest {
     assertThatThrownBy(() -> ChildJvm.jar(jar))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("no jar at " + jar + ": run the tests through 'mvn verify' (after package)");
+  }
+
+  @Test
+  void runsAScriptInTheDirectoryGivenAndRefusesJvmOptionsForIt() throws Exception {
+    Path script = dir.resolve("where.sh");
+    Files.writeString(script, "#!/usr/bin/env bash\necho \"in $(pwd) with $*\"\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path log = dir.resolve("script.log");
+    try (ChildJvm child = ChildJvm.script(script).directory(work).args("a", "b").log(log).start()) {
+      assertThat(child.awaitExit(Duration.ofMinutes(1))).isZero();
+      assertThat(child.logText()).isEqualTo("in " + work.toRealPath() + " with a b\n");
+    }
+    assertThatThrownBy(() -> ChildJvm.script(script).jvmArg("-Xmx1g"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a script takes no JVM options, was -Xmx1g");
   }
 }

@@ -37,4 +37,13 @@ class TestFilesTest {
     assertThat(TestFiles.segmentName(2_147_483_647)).isEqualTo("2147483647.seg");
     assertThat(TestFiles.segment(dir, 12)).isEqualTo(dir.resolve("0000000012.seg"));
   }
+
+  @Test
+  void timeKeySegmentNamesAreTheStartMicrosZeroPaddedToNineteenDigits() {
+    assertThat(TestFiles.timeKeySegmentName(1_700_000_000_000_000L))
+        .isEqualTo("0001700000000000000.tks");
+    assertThat(TestFiles.timeKeySegmentName(-86_400_000_000L))
+        .isEqualTo("-0000000086400000000.tks");
+    assertThat(TestFiles.timeKeySegment(dir, 0)).isEqualTo(dir.resolve("0000000000000000000.tks"));
+  }
 }

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -63,11 +64,26 @@ public final class PartitionWriter implements AutoCloseable {
 
   private boolean newRun = true;
 
-  private PartitionWriter(TopicPartition tp, Path dir, DepotQueue queue, SinkMetrics metrics) {
+  /**
+   * Records and bytes appended in the current run, for the metrics (two sensors per record cost).
+   */
+  private long runRecords;
+
+  private long runBytes;
+
+  /** Syncs the queue in the background every {@link WriteBehind#BYTES}, or null. */
+  private final WriteBehind writeBehind;
+
+  private final AtomicBoolean syncPending = new AtomicBoolean();
+  private long bytesSinceWriteBehind;
+
+  private PartitionWriter(
+      TopicPartition tp, Path dir, DepotQueue queue, SinkMetrics metrics, WriteBehind writeBehind) {
     this.tp = tp;
     this.dir = dir;
     this.queue = queue;
     this.metrics = metrics;
+    this.writeBehind = writeBehind;
     this.lastOffset = recoverLastOffset();
     this.syncedOffset = lastOffset; // opening for write fsyncs what it recovered
     this.syncedMetric = metrics.lastSyncedOffset(tp, () -> syncedOffset);
@@ -76,9 +92,11 @@ public final class PartitionWriter implements AutoCloseable {
   /**
    * Opens (creating it) the queue of {@code tp} under {@code depot.path}, waiting up to a minute
    * for a task that still holds it (a rebalance in progress).
+   *
+   * @param writeBehind syncs the queue in the background as it fills, or null
    */
   public static PartitionWriter open(
-      DepotSinkConfig config, TopicPartition tp, SinkMetrics metrics) {
+      DepotSinkConfig config, TopicPartition tp, SinkMetrics metrics, WriteBehind writeBehind) {
     Path dir = Path.of(config.path(), tp.topic(), Integer.toString(tp.partition()));
     checkFormat(dir, config.format());
     DepotQueue.Builder builder =
@@ -97,7 +115,7 @@ public final class PartitionWriter implements AutoCloseable {
     long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
     while (true) {
       try {
-        return openQueue(tp, dir, builder, metrics);
+        return openQueue(tp, dir, builder, metrics, writeBehind);
       } catch (DepotLockedException e) {
         if (System.nanoTime() > deadline) {
           throw new ConnectException(
@@ -121,10 +139,14 @@ public final class PartitionWriter implements AutoCloseable {
 
   /** Opens the queue and reads its last offset; closes the queue again when that fails. */
   private static PartitionWriter openQueue(
-      TopicPartition tp, Path dir, DepotQueue.Builder builder, SinkMetrics metrics) {
+      TopicPartition tp,
+      Path dir,
+      DepotQueue.Builder builder,
+      SinkMetrics metrics,
+      WriteBehind writeBehind) {
     DepotQueue queue = builder.build();
     try {
-      return new PartitionWriter(tp, dir, queue, metrics);
+      return new PartitionWriter(tp, dir, queue, metrics, writeBehind);
     } catch (RuntimeException e) {
       try {
         queue.close();
@@ -226,7 +248,15 @@ public final class PartitionWriter implements AutoCloseable {
 
   /** Marks the start of a new run of appends (one {@code put} call). */
   public void startRun() {
+    endRun();
     newRun = true;
+  }
+
+  /** Marks the end of a run of appends: records its counts in the metrics. */
+  public void endRun() {
+    metrics.written(runRecords, runBytes);
+    runRecords = 0;
+    runBytes = 0;
   }
 
   /** Whether the record at {@code offset} is already in the queue (delivered again). */
@@ -234,11 +264,19 @@ public final class PartitionWriter implements AutoCloseable {
     return offset <= lastOffset;
   }
 
-  /** Appends an item with its record's offset. */
-  public void write(long offset, byte[] item) {
+  /**
+   * Appends an item with its record's offset and Kafka timestamp (null: none), which the queue's
+   * index sees for seeks by offset and time, encoding the item straight into the queue's buffer.
+   */
+  public void write(long offset, RecordEncoder.Item item, Long timestamp) {
     long id;
     try {
-      id = queue.append(item, offset);
+      id =
+          queue.append(
+              item.length(),
+              item,
+              offset,
+              timestamp == null ? DepotRecord.NO_TIMESTAMP : timestamp);
     } catch (DepotException e) {
       throw new ConnectException(
           "cannot write " + tp + " offset " + offset + " to the depot: " + e.getMessage(), e);
@@ -252,7 +290,15 @@ public final class PartitionWriter implements AutoCloseable {
       run[1] = id;
       run[2] = offset;
     }
-    metrics.written(item.length);
+    runRecords++;
+    runBytes += item.length();
+    if (writeBehind != null) {
+      bytesSinceWriteBehind += item.length();
+      if (bytesSinceWriteBehind >= WriteBehind.BYTES) {
+        bytesSinceWriteBehind = 0;
+        writeBehind.sync(queue, syncPending);
+      }
+    }
   }
 
   /** Whether appends are waiting for a sync. */
@@ -290,6 +336,7 @@ public final class PartitionWriter implements AutoCloseable {
 
   @Override
   public void close() {
+    endRun();
     metrics.remove(syncedMetric);
     try {
       queue.close(); // syncs

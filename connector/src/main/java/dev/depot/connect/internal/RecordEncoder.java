@@ -5,6 +5,7 @@ import dev.depot.connect.DepotSinkConfig.Format;
 import dev.depot.connect.DepotSinkConfig.NullValues;
 import dev.depot.envelope.DepotEnvelope;
 import dev.depot.envelope.EnvelopeCodec;
+import dev.depot.store.queue.ItemWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -56,13 +57,46 @@ public final class RecordEncoder implements AutoCloseable {
   }
 
   /**
+   * An encoded record, ready to be written into a queue: its exact length, and the writer that puts
+   * its bytes there.
+   */
+  public interface Item extends ItemWriter {
+    /** The item's length in bytes. */
+    int length();
+  }
+
+  /** A value stored as it is ({@code depot.format=value}). */
+  private record ValueItem(byte[] value) implements Item {
+    @Override
+    public int length() {
+      return value.length;
+    }
+
+    @Override
+    public void write(ByteBuffer target) {
+      target.put(value);
+    }
+  }
+
+  /** A record in its envelope, sized before it is written. */
+  private record EnvelopeItem(DepotEnvelope envelope, int length) implements Item {
+    @Override
+    public void write(ByteBuffer target) {
+      EnvelopeCodec.encode(envelope, target);
+    }
+  }
+
+  private static final Item EMPTY = new ValueItem(new byte[0]);
+
+  /**
    * The item for {@code record}, or null when it is to be skipped (a tombstone with {@code
-   * behavior.on.null.values=ignore}).
+   * behavior.on.null.values=ignore}). Keys, values and headers are converted here; the item's bytes
+   * are written only by {@link Item#write}, straight into the queue's buffer.
    *
    * @throws BadRecordException when a key, value or header cannot be converted to bytes
    * @throws ConnectException for a tombstone with {@code behavior.on.null.values=fail}
    */
-  public byte[] encode(SinkRecord record) {
+  public Item encode(SinkRecord record) {
     Object value = record.value();
     if (value == null) {
       if (nullValues == NullValues.IGNORE) {
@@ -79,13 +113,13 @@ public final class RecordEncoder implements AutoCloseable {
     byte[] valueBytes =
         value == null ? null : bytes(valueConverter, record, record.valueSchema(), value, "value");
     if (format == Format.VALUE) {
-      return valueBytes == null ? new byte[0] : valueBytes;
+      return valueBytes == null ? EMPTY : new ValueItem(valueBytes);
     }
     byte[] keyBytes =
         record.key() == null
             ? null
             : bytes(keyConverter, record, record.keySchema(), record.key(), "key");
-    return EnvelopeCodec.encode(
+    DepotEnvelope envelope =
         new DepotEnvelope(
             record.originalTopic(),
             record.originalKafkaPartition(),
@@ -94,7 +128,15 @@ public final class RecordEncoder implements AutoCloseable {
             timestampType(record.timestampType()),
             keyBytes,
             valueBytes,
-            headers(record)));
+            headers(record));
+    int length;
+    try {
+      length = EnvelopeCodec.encodedSize(envelope);
+    } catch (IllegalArgumentException e) {
+      throw new BadRecordException(
+          "the record at " + describe(record) + " cannot be stored: " + e.getMessage(), e);
+    }
+    return new EnvelopeItem(envelope, length);
   }
 
   private static byte[] bytes(

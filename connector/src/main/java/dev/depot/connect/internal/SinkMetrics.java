@@ -38,8 +38,8 @@ public final class SinkMetrics implements AutoCloseable {
     }
     String suffix = "-" + INSTANCES.incrementAndGet();
     records = metrics.addSensor("depot-records-written" + suffix);
-    records.add(
-        name("records-written-total", "Records stored in the depot."), new CumulativeCount());
+    // recorded once per put with the count, so summed rather than counted
+    records.add(name("records-written-total", "Records stored in the depot."), new CumulativeSum());
     records.add(name("records-written-rate", "Records stored per second."), new Rate());
     bytes = metrics.addSensor("depot-bytes-written" + suffix);
     bytes.add(name("bytes-written-total", "Item bytes stored in the depot."), new CumulativeSum());
@@ -61,9 +61,10 @@ public final class SinkMetrics implements AutoCloseable {
     return metrics.metricName(name, description, new LinkedHashMap<>());
   }
 
-  void written(int itemBytes) {
-    if (records != null) {
-      records.record();
+  /** Notes {@code count} records of {@code itemBytes} bytes in all written. */
+  void written(long count, long itemBytes) {
+    if (records != null && count > 0) {
+      records.record(count);
       bytes.record(itemBytes);
     }
   }

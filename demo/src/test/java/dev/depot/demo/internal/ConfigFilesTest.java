@@ -47,5 +47,9 @@ class ConfigFilesTest {
     assertThat(written.getProperty("topics")).isEqualTo("readings,readings-unique");
     assertThat(written.getProperty("connector.class"))
         .isEqualTo(sample.getProperty("connector.class"));
+    // headers byte for byte (issue 15): the worker's default header converter parses them
+    assertThat(written.getProperty("header.converter"))
+        .isEqualTo("org.apache.kafka.connect.converters.ByteArrayConverter");
+    assertThat(written.getProperty("behavior.on.converted.headers")).isEqualTo("fail");
   }
 }

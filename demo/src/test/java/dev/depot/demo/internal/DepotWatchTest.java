@@ -8,7 +8,6 @@ import dev.depot.envelope.EnvelopeCodec;
 import dev.depot.generator.ReadingGenerator;
 import dev.depot.registry.ConfluentWire;
 import dev.depot.store.queue.DepotQueue;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,10 +16,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,11 +172,6 @@ class DepotWatchTest {
     batch.put("user_id", 1);
     batch.put("device_id", 0);
     batch.put("readings", readings);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(ConfluentWire.header(schemaId));
-    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-    new GenericDatumWriter<GenericRecord>(ReadingGenerator.BATCH_SCHEMA).write(batch, encoder);
-    encoder.flush();
-    return out.toByteArray();
+    return ConfluentWire.encode(schemaId, ReadingGenerator.BATCH_SCHEMA, batch);
   }
 }

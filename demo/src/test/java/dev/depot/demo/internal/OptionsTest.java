@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.generator.ReadingGenerator.Layout;
-import java.nio.charset.StandardCharsets;
+import dev.depot.testing.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OptionsTest {
   private static final Path HOME = Path.of("/repo");
@@ -53,15 +55,18 @@ class OptionsTest {
   }
 
   @Test
-  void theScriptPrintsTheUsageOfTheJavaSideBeforeABuild() throws Exception {
+  void theScriptPrintsTheUsageOfTheJavaSideBeforeABuild(@TempDir Path tmp) throws Exception {
     // ./quickstart --help prints its header (no Java, no build): it must be Options.usage(), each
     // line after "# " ("#" for an empty one)
-    Process help =
-        new ProcessBuilder("bash", Path.of("..", "quickstart").toString(), "--help")
-            .redirectErrorStream(true)
-            .start();
-    String printed = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(help.waitFor()).isZero();
+    String printed;
+    try (ChildJvm help =
+        ChildJvm.script(Path.of("..", "quickstart"))
+            .arg("--help")
+            .log(tmp.resolve("help.txt"))
+            .start()) {
+      assertThat(help.awaitExit(Duration.ofMinutes(1))).isZero();
+      printed = help.logText();
+    }
     assertThat(printed)
         .as("./quickstart's header: paste Options.usage() there, each line after '# '")
         .isEqualTo(Options.usage() + "\n");

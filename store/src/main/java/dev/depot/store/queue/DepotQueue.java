@@ -30,6 +30,17 @@ import java.util.Objects;
  * {@link DepotIds}): ids grow with every append but are not contiguous. {@link #stream(long)}
  * starts at the first record whose id is at least the one given.
  *
+ * <h2>Seeking</h2>
+ *
+ * {@link #appendTimed} and {@link #append(int, ItemWriter, long, long)} keep a tag and a timestamp
+ * with an item; {@link #streamFromTimestamp} and {@link #streamFromTag} start at the first record
+ * at or after a timestamp or tag. Every segment has a sparse index beside it ({@code
+ * 0000000003.idx}: an entry every {@link Builder#indexIntervalBytes} bytes with the largest
+ * timestamp and tag so far), so these and {@link #stream(long)} start after a binary search and a
+ * scan of one interval, whatever the queue's size. Index files are derived: checked against the
+ * segment before use, rebuilt by the writer when missing or damaged, never needed to read the
+ * records.
+ *
  * <h2>Durability</h2>
  *
  * <ul>
@@ -91,6 +102,59 @@ public interface DepotQueue extends AutoCloseable {
    * @throws IllegalArgumentException when {@code tag} is {@link DepotRecord#NO_TAG}
    */
   long append(byte[] item, long tag);
+
+  /**
+   * Appends one item of {@code length} bytes with a tag, as {@link #append(byte[], long)} does, but
+   * {@code writer} writes the item straight into the queue's write buffer: an item encoded there is
+   * never copied into an array of its own first. Durability and ids are as for any append.
+   *
+   * <pre>{@code
+   * byte[] key = ..., value = ...;
+   * long id = queue.append(8 + key.length + value.length, target -> {
+   *   target.putInt(key.length).put(key);
+   *   target.putInt(value.length).put(value);
+   * }, offset);
+   * }</pre>
+   *
+   * <p>When {@code writer} throws, or writes another number of bytes than {@code length}, nothing
+   * of the item is appended, not even in part, and the queue stays writable.
+   *
+   * @throws IllegalArgumentException when {@code length} is negative or above {@link
+   *     #maxItemBytes()}, or {@code tag} is {@link DepotRecord#NO_TAG}; the writer is not called
+   * @throws IllegalStateException when the writer wrote another number of bytes, or called this
+   *     queue; or when the queue is read-only or closed
+   * @throws dev.depot.store.DepotException when writing fails
+   */
+  long append(int length, ItemWriter writer, long tag);
+
+  /**
+   * Appends one item with a tag and a timestamp, as {@link #appendTimed(byte[], long, long)} does,
+   * written in place by {@code writer} as {@link #append(int, ItemWriter, long)} does: the segment
+   * bytes are the same as {@code appendTimed}'s for the same item, and the index sees the tag and
+   * timestamp. The Kafka Connect sink encodes each record's envelope this way:
+   *
+   * <pre>{@code
+   * byte[] key = ..., value = ...;
+   * long id = queue.append(8 + key.length + value.length, target -> {
+   *   target.putInt(key.length).put(key);
+   *   target.putInt(value.length).put(value);
+   * }, record.kafkaOffset(), record.timestamp());
+   * }</pre>
+   *
+   * <p>When {@code writer} throws, or writes another number of bytes than {@code length}, nothing
+   * of the item is appended, not even in part, and the queue stays writable.
+   *
+   * @param tag any value but {@link DepotRecord#NO_TAG}
+   * @param timestampMillis milliseconds since the epoch (any value; negative ones too), or {@link
+   *     DepotRecord#NO_TIMESTAMP} for a record without one: that is then {@link #append(int,
+   *     ItemWriter, long)}
+   * @throws IllegalArgumentException when {@code length} is negative or above {@link
+   *     #maxItemBytes()}, or {@code tag} is {@link DepotRecord#NO_TAG}; the writer is not called
+   * @throws IllegalStateException when the writer wrote another number of bytes, or called this
+   *     queue; or when the queue is read-only or closed
+   * @throws dev.depot.store.DepotException when writing fails
+   */
+  long append(int length, ItemWriter writer, long tag, long timestampMillis);
 
   /**
    * Appends one item with a tag and a timestamp, both kept with it and returned by {@link

@@ -224,6 +224,10 @@ class DepotQueueTest {
         .hasMessage("segmentBytes must be between 4096 and 4294967295, was 4294967296");
     assertThatThrownBy(() -> DepotQueue.builder(dir).writeBufferBytes(10))
         .hasMessage("writeBufferBytes must be between 4096 and 67108864, was 10");
+    assertThatThrownBy(() -> DepotQueue.builder(dir).indexIntervalBytes(127))
+        .hasMessage("indexIntervalBytes must be between 128 and 67108864, was 127");
+    assertThatThrownBy(() -> DepotQueue.builder(dir).indexIntervalBytes((64 << 20) + 1))
+        .hasMessage("indexIntervalBytes must be between 128 and 67108864, was 67108865");
     assertThatThrownBy(() -> DepotQueue.builder(dir).retentionBytes(0))
         .hasMessage("retentionBytes must be >= 1, was 0");
     assertThatThrownBy(() -> DepotQueue.builder(dir).retention(Duration.ZERO))
@@ -232,6 +236,26 @@ class DepotQueueTest {
     assertThatThrownBy(() -> SyncPolicy.interval(Duration.ZERO))
         .hasMessage("sync interval must be at least 1 ms, was PT0S");
     assertThatThrownBy(() -> DepotQueue.builder(null)).hasMessage("directory cannot be null");
+  }
+
+  @Test
+  void timedAppendsRefuseTheNoTagValueAndTakeNoTimestampAsATaggedAppend() {
+    try (DepotQueue queue = DepotQueue.open(dir)) {
+      assertThatThrownBy(() -> queue.appendTimed(utf8("x"), DepotRecord.NO_TAG, 5))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("tag -9223372036854775808 is reserved for records without a tag");
+      long id = queue.appendTimed(utf8("y"), 3, DepotRecord.NO_TIMESTAMP);
+      long next = queue.appendTimed(utf8("z"), 4, -1);
+      assertThat(next - id).as("a tagged frame: 20 bytes of header and 1 of item").isEqualTo(21);
+      try (DepotCursor cursor = queue.stream()) {
+        DepotRecord y = cursor.next();
+        assertThat(y.tag()).isEqualTo(3);
+        assertThat(y.timestamp()).isEqualTo(DepotRecord.NO_TIMESTAMP);
+        DepotRecord z = cursor.next();
+        assertThat(z.tag()).isEqualTo(4);
+        assertThat(z.timestamp()).isEqualTo(-1);
+      }
+    }
   }
 
   @Test

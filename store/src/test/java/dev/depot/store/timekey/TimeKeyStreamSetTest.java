@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
 import dev.depot.store.DepotLockedException;
+import dev.depot.testing.TestFiles;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -605,8 +606,7 @@ class TimeKeyStreamSetTest {
         set.insert(run);
       }
     }
-    Path file =
-        dir.resolve(String.format("%019d.tks", Workload.EPOCH - Workload.EPOCH % 3_600_000_000L));
+    Path file = TestFiles.timeKeySegment(dir, Workload.EPOCH - Workload.EPOCH % 3_600_000_000L);
     byte[] original = Files.readAllBytes(file);
     Random random = new Random(8);
     int detected = 0;
@@ -663,9 +663,9 @@ class TimeKeyStreamSetTest {
       for (int b = 0; b < 40; b++) {
         blockers.add(
             dir.resolve(
-                String.format(
-                    "%019d.tks.tmp",
-                    Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND)));
+                TestFiles.timeKeySegmentName(
+                        Workload.EPOCH - Workload.EPOCH % (60 * SECOND) + b * 60 * SECOND)
+                    + ".tmp"));
       }
       for (Path blocker : blockers) {
         Files.createDirectories(blocker.resolve("in-the-way"));
@@ -843,8 +843,8 @@ class TimeKeyStreamSetTest {
     try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
       set.insert(run(1, 1, Workload.EPOCH, 1000, 20_000)); // two segments
     }
-    Path first = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
-    Path second = dir.resolve(String.format("%019d.tks", Workload.EPOCH + 10 * SECOND));
+    Path first = TestFiles.timeKeySegment(dir, Workload.EPOCH);
+    Path second = TestFiles.timeKeySegment(dir, Workload.EPOCH + 10 * SECOND);
     // a damaged chunk (the stream's keys, right after the 64-byte header) is found when read
     try (RandomAccessFile f = new RandomAccessFile(first.toFile(), "rw")) {
       f.seek(64 + 40);
@@ -874,7 +874,7 @@ class TimeKeyStreamSetTest {
     try (TimeKeyStreamSet set = open(Duration.ofSeconds(10), MemoryLimit.LOW, null)) {
       set.insert(run(1, 1, Workload.EPOCH, 1000, 5000));
     }
-    Path file = dir.resolve(String.format("%019d.tks", Workload.EPOCH));
+    Path file = TestFiles.timeKeySegment(dir, Workload.EPOCH);
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 3] ^= 0x10; // the page table ends the file
     Files.write(file, bytes);

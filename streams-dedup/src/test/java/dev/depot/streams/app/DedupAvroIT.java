@@ -14,11 +14,9 @@ import dev.depot.streams.app.DedupCluster.Output;
 import dev.depot.testing.ApicurioRegistry;
 import dev.depot.testing.ChildJvm;
 import dev.depot.testing.RecordingHttpProxy;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,12 +31,9 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
@@ -131,25 +126,12 @@ class DedupAvroIT {
     return r;
   }
 
-  /** Registers {@code schema} through the Confluent-compatible API; the wire format header. */
-  private static byte[] header(Schema schema) {
+  /** Registers {@code schema} through the Confluent-compatible API; its id. */
+  private static int register(Schema schema) {
     try (SchemaRegistryClient client =
         SchemaRegistryClient.builder(registry.ccompatApi()).build()) {
-      return ConfluentWire.header(client.register(IN + "-value", schema));
+      return client.register(IN + "-value", schema);
     }
-  }
-
-  private static byte[] wire(byte[] header, Schema schema, GenericRecord record) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(header);
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    try {
-      new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   private static void produce(List<ProducerRecord<byte[], byte[]>> records) {
@@ -165,13 +147,15 @@ class DedupAvroIT {
 
   /** Sends each batch's readings, one Avro record each, in the wire format; returns them. */
   private static List<GenericRecord> send(List<Batch> batches) {
-    byte[] header = header(READING);
+    int readingSchemaId = register(READING);
     List<GenericRecord> sent = new ArrayList<>();
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (Batch batch : batches) {
       for (int i = 0; i < batch.size(); i++) {
         GenericRecord r = reading(batch.first() + i * 100_000L, batch.user(), batch.device());
-        records.add(new ProducerRecord<>(IN, batch.key(), wire(header, READING, r)));
+        records.add(
+            new ProducerRecord<>(
+                IN, batch.key(), ConfluentWire.encode(readingSchemaId, READING, r)));
         sent.add(r);
       }
     }
@@ -181,8 +165,7 @@ class DedupAvroIT {
 
   /** Sends each batch as one UPLOAD record (the device named once, around the array). */
   private static void sendUploads(String topic, List<Batch> batches) {
-    byte[] header = header(UPLOAD);
-    uploadSchemaId = ByteBuffer.wrap(header, 1, 4).getInt();
+    uploadSchemaId = register(UPLOAD);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (Batch batch : batches) {
       GenericRecord upload = new GenericData.Record(UPLOAD);
@@ -197,7 +180,9 @@ class DedupAvroIT {
         readings.add(r);
       }
       upload.put("readings", readings);
-      records.add(new ProducerRecord<>(topic, batch.key(), wire(header, UPLOAD, upload)));
+      records.add(
+          new ProducerRecord<>(
+              topic, batch.key(), ConfluentWire.encode(uploadSchemaId, UPLOAD, upload)));
     }
     produce(records);
   }
@@ -225,7 +210,7 @@ class DedupAvroIT {
   private GenericRecord decode(byte[] value) {
     assertThat(value).hasSizeGreaterThan(5);
     assertThat(value[0]).as("magic byte").isZero();
-    int id = ByteBuffer.wrap(value, 1, 4).getInt();
+    int id = ConfluentWire.schemaId(value);
     Schema writer = schemas.computeIfAbsent(id, this::schemaById);
     try {
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(value, 5, value.length - 5, null);
@@ -339,7 +324,7 @@ class DedupAvroIT {
         assertThat(partlyNew).isPositive();
         assertThat(output.records).isEqualTo(uploads.size() + partlyNew);
         for (byte[] v : output.rawValues) {
-          assertThat(ByteBuffer.wrap(v, 1, 4).getInt()).isEqualTo(uploadSchemaId);
+          assertThat(ConfluentWire.schemaId(v)).isEqualTo(uploadSchemaId);
         }
       }
     } finally {

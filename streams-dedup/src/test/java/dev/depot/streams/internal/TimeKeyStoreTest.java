@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.depot.store.timekey.TimeKey;
+import dev.depot.store.timekey.TimeKeyStreamSet;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,6 +253,124 @@ class TimeKeyStoreTest {
     TimeKeyStore again = open(stateDir, "exactly_once_v2", Duration.ZERO);
     assertThat(again.committedOffset(CHANGELOG)).isNull();
     assertThat(again.approximateNumEntries()).isZero();
+  }
+
+  /**
+   * Makes every later write of {@code file} fail: a non-empty directory where {@link
+   * dev.depot.store.internal.AtomicFiles} writes its temp file, or where the file itself goes.
+   */
+  private static Path blockWritesOf(Path file) throws IOException {
+    Path blocker = Files.createDirectories(file);
+    Files.writeString(blocker.resolve("in-the-way"), "x");
+    return blocker;
+  }
+
+  private static void deleteBlocker(Path blocker) throws IOException {
+    Files.delete(blocker.resolve("in-the-way"));
+    Files.delete(blocker);
+  }
+
+  /** Fails unless no one holds the set's directory lock (this process's open set would). */
+  private void assertSetReleased() {
+    try (TimeKeyStreamSet set =
+        TimeKeyStreamSet.builder().directory(stateDir.resolve("dedup").resolve("set")).build()) {
+      assertThat(set.directory()).exists();
+    }
+  }
+
+  @Test
+  void aCloseWhoseCheckpointFailsStillClosesTheSet() throws Exception {
+    TimeKeyStore store = open(stateDir, "at_least_once", Duration.ofHours(1));
+    store.put(key(T0, 1, 1), new byte[0]);
+    store.commit(Map.of(CHANGELOG, 4L)); // the first checkpoint, at once
+    store.put(key(T0 + 1, 1, 1), new byte[0]);
+    store.commit(Map.of(CHANGELOG, 5L)); // noted: written by the close
+    Path blocker =
+        blockWritesOf(stateDir.resolve("dedup").resolve(TimeKeyStore.OFFSETS_FILE + ".tmp"));
+
+    assertThatThrownBy(store::close)
+        .isInstanceOf(ProcessorStateException.class)
+        .hasMessageContaining("cannot checkpoint time-key store dedup");
+    assertThat(store.isOpen()).isFalse();
+    assertSetReleased();
+
+    deleteBlocker(blocker);
+    TimeKeyStore again = open();
+    assertThat(again.committedOffset(CHANGELOG)).isEqualTo(4L); // the last offsets written
+    assertThat(again.get(key(T0, 1, 1))).isNotNull();
+  }
+
+  @Test
+  void anInitThatCannotWriteTheOpenMarkerClosesTheSet() throws Exception {
+    TimeKeyStore store = open();
+    store.put(key(T0, 1, 1), new byte[0]);
+    store.commit(Map.of(CHANGELOG, 4L));
+    store.close();
+    Path blocker = blockWritesOf(stateDir.resolve("dedup").resolve(TimeKeyStore.OPEN_MARKER));
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(ProcessorStateException.class)
+        .hasMessageContaining("cannot open time-key store dedup");
+    assertSetReleased();
+
+    deleteBlocker(blocker);
+    TimeKeyStore again = open();
+    assertThat(again.committedOffset(CHANGELOG)).isEqualTo(4L);
+    assertThat(again.get(key(T0, 1, 1))).isNotNull();
+  }
+
+  @Test
+  void aStoreWhoseSegmentsOutlastTheAssumedChangelogRetentionWarnsNamingTheSetting()
+      throws Exception {
+    Path setDir = stateDir.resolve("dedup").resolve("set");
+    TimeKeyStreamSet.builder()
+        .directory(setDir)
+        .segmentInterval(Duration.ofHours(2))
+        .build()
+        .close();
+    Path defaults = stateDir.resolve("defaults");
+    TimeKeyStreamSet.builder().directory(defaults.resolve("dedup").resolve("set")).build().close();
+
+    String warned = standardErrorOf(() -> openUnsetInterval(stateDir));
+    assertThat(warned.lines().filter(line -> line.contains(" WARN ")))
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .contains("time-key store dedup")
+                    .contains("keeps segments of PT2H")
+                    .contains(
+                        "set the store's segment interval (dedup.segment.interval.ms) to 7200000"));
+    assertThat(standardErrorOf(() -> openUnsetInterval(defaults)))
+        .doesNotContain("dedup.segment.interval.ms");
+  }
+
+  /** A store with a retention and no segment interval of its own: the directory's is used. */
+  private void openUnsetInterval(Path dir) {
+    TimeKeyStore store =
+        new TimeKeyStore("dedup", null, 1 << 20, Duration.ofDays(1), Duration.ofHours(1));
+    StateStoreContext mock =
+        new MockProcessorContext<>(new Properties(), new TaskId(0, 3), dir.toFile())
+            .getStateStoreContext();
+    store.init(new CapturingContext(mock), store);
+    opened.add(store);
+  }
+
+  /**
+   * What {@code action} writes to standard error, where the slf4j-simple binding of this module's
+   * tests logs (it looks up {@code System.err} on every message).
+   */
+  private static String standardErrorOf(Runnable action) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    String text = captured.toString(StandardCharsets.UTF_8);
+    original.print(text);
+    return text;
   }
 
   /** A record of the input, as the store sees it while a processor handles it. */

@@ -7,6 +7,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.FileSync;
 import dev.depot.store.queue.DepotRecord;
+import dev.depot.store.queue.ItemWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -146,6 +147,7 @@ final class Appender {
    */
   long append(
       byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
+    notFromWriter();
     long id;
     boolean syncNow;
     lock.lock();
@@ -164,6 +166,7 @@ final class Appender {
 
   /** Appends untagged items as one batch that no other append interleaves with. */
   long[] appendAll(List<byte[]> items) {
+    notFromWriter();
     long[] ids = new long[items.size()];
     boolean syncNow;
     lock.lock();
@@ -183,19 +186,67 @@ final class Appender {
     return ids;
   }
 
+  /**
+   * Appends one item of {@code type} (TAGGED or TIMED) that {@code writer} writes in place, with
+   * {@code timestamp} when the type is {@link SegmentFormat#TYPE_TIMED}; syncs afterwards when the
+   * sync policy says so. When the writer fails, nothing is appended (the roll to a new segment that
+   * preceded it stays) and the queue stays writable.
+   */
+  long append(int length, ItemWriter writer, int type, long tag, long timestamp) {
+    notFromWriter();
+    long id;
+    boolean syncNow;
+    lock.lock();
+    try {
+      checkHealthy();
+      long pos = positionFor(type, length);
+      try {
+        sink.put(type, pos, tag, timestamp, length, writer);
+      } catch (IOException e) {
+        throw fail("cannot write to " + sink.file(), e);
+      }
+      id = appended(pos, length, type, tag, timestamp);
+      syncNow = afterAppendLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (syncNow) {
+      sync();
+    }
+    return id;
+  }
+
   private long appendLocked(
       byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
-    long pos = sink.end();
+    long pos = positionFor(type, length);
     try {
-      if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()
-          || type > SegmentFormat.maxType(activeVersion)) {
-        roll(); // full, or a version 1 segment that cannot hold the frame
-        pos = sink.end();
-      }
       sink.put(type, pos, tag, timestamp, array, buffer, offset, length);
     } catch (IOException e) {
       throw fail("cannot write to " + sink.file(), e);
     }
+    return appended(pos, length, type, tag, timestamp);
+  }
+
+  /**
+   * Where a frame of {@code type} with {@code length} payload bytes goes: rolls first when the
+   * segment is full, or is a version 1 segment that cannot hold the frame.
+   */
+  private long positionFor(int type, int length) {
+    long pos = sink.end();
+    if (pos + SegmentFormat.headerBytes(type) + length > config.segmentBytes()
+        || type > SegmentFormat.maxType(activeVersion)) {
+      try {
+        roll();
+      } catch (IOException e) {
+        throw fail("cannot write to " + sink.file(), e);
+      }
+      pos = sink.end();
+    }
+    return pos;
+  }
+
+  /** Notes an item appended at {@code pos} in the counters and the index; returns its id. */
+  private long appended(long pos, int length, int type, long tag, long timestamp) {
     indexes
         .active()
         .track(
@@ -252,6 +303,7 @@ final class Appender {
    * was nothing to hand over (or the queue is closed or failed).
    */
   boolean handOver() {
+    notFromWriter();
     lock.lock();
     try {
       if (visibility.closed() || failure != null || sink == null || !sink.hasBuffered()) {
@@ -278,6 +330,7 @@ final class Appender {
 
   /** fsyncs every segment written since the last sync, and the directory when files changed. */
   void sync() {
+    notFromWriter();
     checkHealthy();
     synchronized (syncMonitor) {
       Path[] sealed;
@@ -321,6 +374,17 @@ final class Appender {
         throw fail("cannot sync " + dir, e);
       }
       syncedId = target;
+      indexes.publishActive();
+    }
+  }
+
+  /**
+   * Refuses a call from an {@link ItemWriter}, the only foreign code that runs under the lock: a
+   * flush or an append while it writes would move the frame it is writing into.
+   */
+  private void notFromWriter() {
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("an ItemWriter must not call the queue it writes to");
     }
   }
 
@@ -378,6 +442,7 @@ final class Appender {
         index.end(sink.end(), sink.end());
         indexes.write(index);
       }
+      indexes.closeFiles();
       if (sink != null) {
         sink.channel().close();
       }

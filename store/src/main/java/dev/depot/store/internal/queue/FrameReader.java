@@ -10,6 +10,7 @@ import dev.depot.store.DepotException;
 import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
@@ -48,6 +49,8 @@ final class FrameReader implements AutoCloseable {
   private Path file;
   private FileChannel channel;
   private final CRC32C crc = new CRC32C();
+  private final ByteBuffer header =
+      ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private ByteBuffer buf;
   private ByteBuffer readOnly;
   private long bufStart;
@@ -89,10 +92,21 @@ final class FrameReader implements AutoCloseable {
    * SegmentFormat#HEADER_BYTES} bytes are below {@code limit}.
    */
   public int readHeader(int segment, long limit) {
-    if (limit < HEADER_BYTES || !ensure(0, HEADER_BYTES, limit)) {
+    if (limit < HEADER_BYTES) {
       return -1;
     }
-    int flagsAndVersion = SegmentFormat.checkHeader(buf.duplicate().position(0), file, segment);
+    // 16 bytes, not a buffer's worth: a seek may go on far from the header, or to the next segment.
+    header.clear();
+    try {
+      while (header.hasRemaining()) {
+        if (channel.read(header, header.position()) < 0) {
+          return -1;
+        }
+      }
+    } catch (IOException e) {
+      throw new DepotException("cannot read " + file + " at position 0", e);
+    }
+    int flagsAndVersion = SegmentFormat.checkHeader(header.flip(), file, segment);
     headerFlags = flagsAndVersion & 0xFF;
     version = flagsAndVersion >>> 8;
     return headerFlags;

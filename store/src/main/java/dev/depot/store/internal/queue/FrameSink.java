@@ -2,6 +2,7 @@ package dev.depot.store.internal.queue;
 
 import static dev.depot.store.internal.queue.SegmentFormat.FRAME_HEADER_BYTES;
 
+import dev.depot.store.queue.ItemWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -92,6 +93,49 @@ final class FrameSink {
       }
     }
     int i = buf.position();
+    if (array != null) {
+      buf.put(i + headerBytes, array, offset, length);
+    } else {
+      buf.put(i + headerBytes, buffer, buffer.position(), length);
+    }
+    finishFrame(i, type, recordPos, tag, timestamp, length);
+  }
+
+  /**
+   * Appends one frame of {@link SegmentFormat#TYPE_TAGGED} or {@link SegmentFormat#TYPE_TIMED}
+   * (with {@code timestamp}) whose {@code length} payload bytes {@code writer} writes in place,
+   * into a slice of the buffer that holds just the payload. The buffer's position moves only after
+   * the writer filled the slice: when the writer throws or writes another number of bytes, no part
+   * of the frame is buffered (what an earlier flush wrote stays written). The frame's bytes are
+   * those {@link #put(int, long, long, long, byte[], ByteBuffer, int, int)} writes for the same
+   * payload.
+   *
+   * @throws IllegalStateException when the writer wrote another number of bytes than {@code length}
+   */
+  void put(int type, long recordPos, long tag, long timestamp, int length, ItemWriter writer)
+      throws IOException {
+    int headerBytes = SegmentFormat.headerBytes(type);
+    int frameLength = headerBytes + length;
+    if (frameLength > buf.remaining()) {
+      flush();
+      if (frameLength > buf.capacity()) {
+        ByteBuffer payload = ByteBuffer.allocate(length);
+        writePayload(payload, writer);
+        writeLarge(type, recordPos, tag, timestamp, null, payload.flip(), 0, length);
+        return;
+      }
+    }
+    int i = buf.position();
+    writePayload(buf.slice(i + headerBytes, length), writer);
+    finishFrame(i, type, recordPos, tag, timestamp, length);
+  }
+
+  /**
+   * Writes the header fields of the frame at {@code i} whose payload is in place, its CRC, and
+   * moves the buffer's position past it.
+   */
+  private void finishFrame(int i, int type, long recordPos, long tag, long timestamp, int length) {
+    int frameLength = SegmentFormat.headerBytes(type) + length;
     buf.putLong(i + 4, (recordPos << 32) | Integer.toUnsignedLong((type << 30) | length));
     if (type >= SegmentFormat.TYPE_TAGGED) {
       buf.putLong(i + FRAME_HEADER_BYTES, tag);
@@ -99,16 +143,24 @@ final class FrameSink {
         buf.putLong(i + FRAME_HEADER_BYTES + SegmentFormat.TAG_BYTES, timestamp);
       }
     }
-    if (array != null) {
-      buf.put(i + headerBytes, array, offset, length);
-    } else {
-      buf.put(i + headerBytes, buffer, buffer.position(), length);
-    }
     crc.reset();
     buf.limit(i + frameLength).position(i + 4);
     crc.update(buf);
     buf.limit(buf.capacity()).position(i + frameLength);
     buf.putInt(i, (int) crc.getValue());
+  }
+
+  /** Runs {@code writer} on {@code payload} and checks that it filled it exactly. */
+  private static void writePayload(ByteBuffer payload, ItemWriter writer) {
+    writer.write(payload);
+    if (payload.position() != payload.capacity()) {
+      throw new IllegalStateException(
+          "the ItemWriter wrote "
+              + payload.position()
+              + " bytes of an item of "
+              + payload.capacity()
+              + "; nothing was appended");
+    }
   }
 
   /** A frame larger than the write buffer goes straight to the file, header then payload. */

@@ -9,6 +9,7 @@ import dev.depot.store.internal.DirectoryLock;
 import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
+import dev.depot.store.queue.ItemWriter;
 import dev.depot.store.queue.QueueStats;
 import dev.depot.store.queue.RecordRewriter;
 import java.io.IOException;
@@ -183,6 +184,27 @@ public final class QueueEngine implements DepotQueue {
   public long append(ByteBuffer item) {
     Objects.requireNonNull(item, "item cannot be null");
     return appendOne(null, item, 0, item.remaining(), TYPE_RECORD, 0);
+  }
+
+  @Override
+  public long append(int length, ItemWriter writer, long tag) {
+    return append(length, writer, tag, DepotRecord.NO_TIMESTAMP);
+  }
+
+  @Override
+  public long append(int length, ItemWriter writer, long tag, long timestampMillis) {
+    Objects.requireNonNull(writer, "writer cannot be null");
+    if (length < 0) {
+      throw new IllegalArgumentException("length must be >= 0, was " + length);
+    }
+    if (tag == DepotRecord.NO_TAG) {
+      throw new IllegalArgumentException("tag " + tag + " is reserved for records without a tag");
+    }
+    SegmentFormat.checkItemLength(length, config.segmentBytes());
+    if (timestampMillis == DepotRecord.NO_TIMESTAMP) {
+      return writer().append(length, writer, TYPE_TAGGED, tag, 0);
+    }
+    return writer().append(length, writer, TYPE_TIMED, tag, timestampMillis);
   }
 
   @Override

@@ -116,10 +116,13 @@ import java.util.zip.CRC32C;
  * File and record positions grow strictly from entry to entry, max timestamp and max tag never
  * shrink. The writer adds an entry at the first frame at least the index interval ({@code
  * DepotQueue.Builder.indexIntervalBytes}) past the previous entry (the segment header counts as an
- * entry at position 16), keeps the active segment's entries in memory, and writes a segment's file
- * (to {@code .idx.tmp}, then renamed; not fsynced) when it rolls to the next segment, when it
- * closes, and when a rewrite replaces the segment (the old index is deleted before the new segment
- * is renamed in). A full segment's index ends with an entry at the segment's end.
+ * entry at position 16) and keeps the active segment's entries in memory. It writes a segment's
+ * file whole (to {@code .idx.tmp}, then renamed; never fsynced) when it rolls to the next segment,
+ * when it closes, and when a rewrite replaces the segment (the old index is deleted before the new
+ * segment is renamed in); and after each sync it brings the active segment's file up to date for
+ * readers in other processes (whole the first time after open or a roll, then by appending the new
+ * entries: a torn append fails its CRC). A full segment's index ends with an entry at the segment's
+ * end; so does the last segment's when the writer closes.
  *
  * <p>A seek binary-searches the entries (for an id, the last entry whose record position is at or
  * below the id's; for a timestamp or tag, the last entry whose max is below it: every record before

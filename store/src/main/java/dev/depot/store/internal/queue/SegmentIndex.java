@@ -75,20 +75,23 @@ final class SegmentIndex {
    * The entries' order makes that a binary search.
    */
   static int find(Entries entries, Seek seek, long target, long limit) throws DamagedException {
+    int last = entries.count() - 1;
+    if (last < 0) {
+      return -1;
+    }
+    // A full segment that holds nothing the seek looks for ends with an entry that says so: one
+    // read instead of a binary search, for each segment a seek steps over.
+    entries.load(last);
+    if (before(entries, seek, target, limit)) {
+      return last;
+    }
     int lo = 0;
-    int hi = entries.count() - 1;
+    int hi = last - 1;
     int found = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
       entries.load(mid);
-      boolean before =
-          entries.filePos() <= limit
-              && switch (seek) {
-                case ID -> entries.recordPos() <= target;
-                case TIMESTAMP -> entries.maxTimestamp() < target;
-                case TAG -> entries.maxTag() < target;
-              };
-      if (before) {
+      if (before(entries, seek, target, limit)) {
         found = mid;
         lo = mid + 1;
       } else {
@@ -96,6 +99,20 @@ final class SegmentIndex {
       }
     }
     return found;
+  }
+
+  /**
+   * Whether no record before the loaded entry can be what the seek looks for: all are smaller, or
+   * none has a value (Long.MIN_VALUE, which never matches, also when it is the target).
+   */
+  private static boolean before(Entries entries, Seek seek, long target, long limit) {
+    return entries.filePos() <= limit
+        && switch (seek) {
+          case ID -> entries.recordPos() <= target;
+          case TIMESTAMP ->
+              entries.maxTimestamp() < target || entries.maxTimestamp() == Long.MIN_VALUE;
+          case TAG -> entries.maxTag() < target || entries.maxTag() == Long.MIN_VALUE;
+        };
   }
 
   /**
@@ -109,6 +126,12 @@ final class SegmentIndex {
     private long maxTimestamp = DepotRecord.NO_TIMESTAMP;
     private long maxTag = DepotRecord.NO_TAG;
     private long lastFilePos = SegmentFormat.HEADER_BYTES;
+
+    /** Set once the index is complete and written whole: it is no longer appended to a file. */
+    volatile boolean sealed;
+
+    /** Set when its file could not be written as the segment grew; guarded by the file lock. */
+    boolean publishFailed;
 
     // Guarded by this; arrays are replaced, never changed below count, once published.
     private long[] positions = new long[64];
@@ -170,14 +193,40 @@ final class SegmentIndex {
     void writeTo(Path file, SegmentChannels channels) throws IOException {
       Entries entries = snapshot();
       Path temp = file.resolveSibling(SegmentFormat.indexFileName(segment) + ".tmp");
+      ByteBuffer buf = encode(entries, 0, true);
+      try (FileChannel out = channels.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
+        writeFully(out, buf, 0);
+      } catch (IOException e) {
+        Files.deleteIfExists(temp);
+        throw e;
+      }
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Appends the entries from {@code from} on to an index file of this segment that holds the
+     * header and the entries before them; returns how many entries the file then holds.
+     */
+    int appendTo(FileChannel out, int from) throws IOException {
+      Entries entries = snapshot();
+      if (entries.count() > from) {
+        writeFully(out, encode(entries, from, false), HEADER_BYTES + (long) from * ENTRY_BYTES);
+      }
+      return entries.count();
+    }
+
+    /** The bytes of entries {@code from} to the end, after the file header when {@code header}. */
+    private ByteBuffer encode(Entries entries, int from, boolean header) {
       ByteBuffer buf =
-          ByteBuffer.allocate(HEADER_BYTES + entries.count() * ENTRY_BYTES)
+          ByteBuffer.allocate((header ? HEADER_BYTES : 0) + (entries.count() - from) * ENTRY_BYTES)
               .order(ByteOrder.LITTLE_ENDIAN);
       CRC32C crc = new CRC32C();
-      buf.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0).putInt(segment);
-      crc.update(buf.array(), 0, 12);
-      buf.putInt((int) crc.getValue());
-      for (int i = 0; i < entries.count(); i++) {
+      if (header) {
+        buf.putInt(MAGIC).put((byte) VERSION).put((byte) 0).putShort((short) 0).putInt(segment);
+        crc.update(buf.array(), 0, 12);
+        buf.putInt((int) crc.getValue());
+      }
+      for (int i = from; i < entries.count(); i++) {
         try {
           entries.load(i);
         } catch (DamagedException e) {
@@ -192,17 +241,15 @@ final class SegmentIndex {
         crc.update(buf.array(), at, 24);
         buf.putInt((int) crc.getValue());
       }
-      buf.flip();
-      try (FileChannel out = channels.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
-        long at = 0;
-        while (buf.hasRemaining()) {
-          at += out.write(buf, at);
-        }
-      } catch (IOException e) {
-        Files.deleteIfExists(temp);
-        throw e;
+      return buf.flip();
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer buf, long position)
+        throws IOException {
+      long at = position;
+      while (buf.hasRemaining()) {
+        at += out.write(buf, at);
       }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

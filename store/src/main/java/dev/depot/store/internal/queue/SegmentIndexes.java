@@ -1,5 +1,7 @@
 package dev.depot.store.internal.queue;
 
+import static java.nio.file.StandardOpenOption.WRITE;
+
 import dev.depot.store.DepotCorruptionException;
 import dev.depot.store.DepotException;
 import dev.depot.store.internal.queue.SegmentIndex.DamagedException;
@@ -10,9 +12,11 @@ import dev.depot.store.internal.queue.SegmentIndex.Start;
 import dev.depot.store.queue.DepotIds;
 import dev.depot.store.queue.DepotRecord;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,6 +40,11 @@ final class SegmentIndexes {
 
   /** The writer's index of the segment it appends to; null in a read-only queue. */
   private volatile SegmentIndex.Builder active;
+
+  // Guarded by fileLock: the active index's file, kept open to append entries on each sync.
+  private SegmentIndex.Builder published;
+  private FileChannel publishedFile;
+  private int publishedCount;
 
   SegmentIndexes(Path dir, boolean readOnly, int interval, SegmentChannels channels) {
     this.dir = dir;
@@ -71,6 +80,10 @@ final class SegmentIndexes {
   void write(SegmentIndex.Builder builder) {
     fileLock.lock();
     try {
+      builder.sealed = true;
+      if (builder == published) {
+        closePublished();
+      }
       builder.writeTo(file(builder.segment()), channels);
     } catch (IOException | RuntimeException e) {
       LOG.log(
@@ -87,10 +100,77 @@ final class SegmentIndexes {
     }
   }
 
+  /**
+   * Brings the active segment's index file up to the entries made so far, for readers in other
+   * processes (called after each sync: the entries then name frames on the file system). The first
+   * call for a segment writes the file whole, later ones append. Failures only cost those readers a
+   * scan of the segment: logged once per segment, and not retried for it.
+   */
+  void publishActive() {
+    SegmentIndex.Builder builder = active;
+    if (builder == null) {
+      return;
+    }
+    fileLock.lock();
+    try {
+      if (builder.sealed || builder.publishFailed) {
+        return;
+      }
+      if (builder != published) {
+        closePublished();
+        Path file = file(builder.segment());
+        builder.writeTo(file, channels);
+        publishedCount = builder.snapshot().count();
+        publishedFile = channels.open(file, WRITE);
+        published = builder;
+      } else {
+        publishedCount = builder.appendTo(publishedFile, publishedCount);
+      }
+    } catch (IOException | RuntimeException e) {
+      builder.publishFailed = true;
+      closePublished();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot write the index of segment "
+              + builder.segment()
+              + " of "
+              + dir
+              + "; readers in other processes scan it: "
+              + e);
+    } finally {
+      fileLock.unlock();
+    }
+  }
+
+  /** Closes the active index's file, if open. */
+  void closeFiles() {
+    fileLock.lock();
+    try {
+      closePublished();
+    } finally {
+      fileLock.unlock();
+    }
+  }
+
+  private void closePublished() {
+    if (publishedFile != null) {
+      try {
+        publishedFile.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot close an index file of " + dir + ": " + e);
+      }
+    }
+    publishedFile = null;
+    published = null;
+  }
+
   /** Deletes the index file of a segment (before the segment is deleted or replaced). */
   void delete(int segment) throws IOException {
     fileLock.lock();
     try {
+      if (published != null && published.segment() == segment) {
+        closePublished();
+      }
       Files.deleteIfExists(file(segment));
     } finally {
       fileLock.unlock();
@@ -222,10 +302,12 @@ final class SegmentIndexes {
    * segment cannot be read. Corrupt records are left out (a seek does not stop at them).
    */
   SegmentIndex.Builder rebuild(SegmentSource source, int segment, long size) {
-    fileLock.lock();
+    // The scan takes no lock: a cursor over a full segment never asks the writer for anything.
+    SegmentIndex.Builder builder = newBuilder(segment);
+    long next = SegmentFormat.HEADER_BYTES;
+    Path segmentFile = source.segmentFile(segment);
     try {
-      SegmentIndex.Builder builder = newBuilder(segment);
-      long next = SegmentFormat.HEADER_BYTES;
+      FileTime before = Files.getLastModifiedTime(segmentFile);
       try (QueueCursor cursor = new QueueCursor(source, DepotIds.of(segment, 0), segment, false)) {
         while (true) {
           DepotRecord record;
@@ -248,16 +330,28 @@ final class SegmentIndexes {
         }
       }
       builder.end(size, Math.max(next, size));
-      builder.writeTo(file(segment), channels);
-      LOG.log(System.Logger.Level.INFO, "rebuilt the index of segment {0} of {1}", segment, dir);
+      fileLock.lock();
+      try {
+        // A rewrite that replaced the segment meanwhile wrote its own index.
+        if (Files.size(segmentFile) == size
+            && Files.getLastModifiedTime(segmentFile).equals(before)) {
+          builder.writeTo(file(segment), channels);
+          LOG.log(
+              System.Logger.Level.INFO, "rebuilt the index of segment {0} of {1}", segment, dir);
+        }
+      } catch (IOException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "cannot write the rebuilt index of segment " + segment + " of " + dir + ": " + e);
+      } finally {
+        fileLock.unlock();
+      }
       return builder;
     } catch (IOException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
           "cannot rebuild the index of segment " + segment + " of " + dir + ": " + e);
       return null;
-    } finally {
-      fileLock.unlock();
     }
   }
 }

@@ -76,6 +76,7 @@ final class TailRecovery {
       if (flags < 0) {
         // A crash while the segment was being created: nothing valid follows the header.
         LOG.log(System.Logger.Level.WARNING, "reinitializing empty segment {0}", file);
+        indexes.delete(last);
         channel.truncate(0);
         FrameSink sink = new FrameSink(file, channel, buffer, 0);
         sink.putHeader(last, 0);

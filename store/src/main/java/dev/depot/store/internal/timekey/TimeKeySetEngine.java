@@ -112,19 +112,40 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
       throw new DepotException(
           "cannot create the time-key set directory " + config.directory() + ": " + e, e);
     }
-    DirectoryLock lock = DirectoryLock.acquire(dir, "time-key set " + dir, "use another directory");
+    return openIn(dir, temporary, config);
+  }
+
+  /**
+   * Opens the set in {@code dir}, which exists. When this fails it has released all it took: the
+   * directory lock and every file it opened, and a temporary {@code dir} is deleted.
+   */
+  static TimeKeySetEngine openIn(Path dir, boolean temporary, SetConfig config) {
+    DirectoryLock lock = null;
+    TimeKeySetEngine set = null;
+    boolean opened = false;
     try {
+      lock = DirectoryLock.acquire(dir, "time-key set " + dir, "use another directory");
       long interval = resolveInterval(dir, config.intervalMicros());
-      TimeKeySetEngine set = new TimeKeySetEngine(dir, temporary, interval, config, lock);
+      set = new TimeKeySetEngine(dir, temporary, interval, config, lock);
       set.readDirectory();
       set.applyRetention();
+      opened = true;
       return set;
     } catch (IOException e) {
-      closeQuietly(lock);
       throw new DepotException("cannot open the time-key set in " + dir + ": " + e, e);
-    } catch (RuntimeException e) {
-      closeQuietly(lock);
-      throw e;
+    } finally {
+      if (!opened) {
+        if (set != null) {
+          set.release();
+        } else {
+          if (lock != null) {
+            closeQuietly(lock);
+          }
+          if (temporary) {
+            deleteTree(dir);
+          }
+        }
+      }
     }
   }
 
@@ -1340,16 +1361,21 @@ public final class TimeKeySetEngine implements TimeKeyStreamSet {
           checkpoint();
         }
       } finally {
-        closed = true;
-        for (Slot slot : slots.values()) {
-          closeChannel(slot);
-        }
-        closeSpill();
-        closeQuietly(directoryLock);
-        if (temporary) {
-          deleteTree(dir);
-        }
+        release();
       }
+    }
+  }
+
+  /** Closes the files, releases the lock and deletes a temporary directory; never throws. */
+  private void release() {
+    closed = true;
+    for (Slot slot : slots.values()) {
+      closeChannel(slot);
+    }
+    closeSpill();
+    closeQuietly(directoryLock);
+    if (temporary) {
+      deleteTree(dir);
     }
   }
 

@@ -12,8 +12,10 @@ import dev.depot.testing.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +115,36 @@ class DiskFailureTest {
             "cannot close " + dir.toAbsolutePath() + ": java.io.IOException: Input/output error");
     try (QueueEngine reopened = open(SegmentChannels.FILES)) {
       assertThat(reopened.lastId()).isEqualTo(id);
+    }
+  }
+
+  @Test
+  void indexFilesThatCannotBeWrittenCostOnlyScansAndAreRebuiltLater() throws Exception {
+    FailingChannels disk = new FailingChannels(Long.MAX_VALUE);
+    disk.failIndexes.set(true);
+    List<Long> ids = new ArrayList<>();
+    try (QueueEngine queue = open(disk)) {
+      for (int i = 0; i < 400; i++) {
+        ids.add(queue.appendTimed(item(i), i, 1000L * i)); // rolls, each failing to write an index
+      }
+      queue.rewriteSegment(1, DepotRecord::buffer);
+      for (int i = 0; i < 400; i += 7) {
+        try (DepotCursor cursor = queue.streamFromTimestamp(1000L * i - 1)) {
+          assertThat(cursor.next().id()).isEqualTo(ids.get(i));
+        }
+      }
+    }
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.contains(".idx"));
+    }
+    disk.failIndexes.set(false);
+    try (QueueEngine queue = open(disk)) {
+      for (int i = 0; i < 400; i += 7) {
+        try (DepotCursor cursor = queue.streamFromTag(i)) {
+          assertThat(cursor.next().id()).isEqualTo(ids.get(i));
+        }
+      }
+      assertThat(TestFiles.segment(dir, 1).resolveSibling("0000000001.idx")).exists();
     }
   }
 

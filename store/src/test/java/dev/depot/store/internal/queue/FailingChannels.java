@@ -15,12 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Segment channels that behave like a disk that fills up: writes succeed until a byte budget is
  * spent, the write that crosses it stores what fits and then fails with "No space left on device".
- * {@link #failForce} makes fsync fail, {@link #failClose} makes closing fail (after closing).
+ * {@link #failForce} makes fsync fail, {@link #failClose} makes closing fail (after closing),
+ * {@link #failIndexes} makes index files fail to be created, as on a full disk.
  */
 final class FailingChannels implements SegmentChannels {
   final AtomicLong budget;
   final AtomicBoolean failForce = new AtomicBoolean();
   final AtomicBoolean failClose = new AtomicBoolean();
+  final AtomicBoolean failIndexes = new AtomicBoolean();
 
   FailingChannels(long budget) {
     this.budget = new AtomicLong(budget);
@@ -28,6 +30,9 @@ final class FailingChannels implements SegmentChannels {
 
   @Override
   public FileChannel open(Path file, OpenOption... options) throws IOException {
+    if (failIndexes.get() && file.getFileName().toString().endsWith(".idx.tmp")) {
+      throw new IOException("No space left on device");
+    }
     return new Channel(FileChannel.open(file, options));
   }
 

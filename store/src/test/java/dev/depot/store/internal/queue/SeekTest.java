@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -161,7 +162,8 @@ class SeekTest {
         tags.addAll(List.of(w.tag() - 1, w.tag(), w.tag() + 1));
       }
     }
-    times.addAll(List.of(Long.MIN_VALUE, 0L, BASE - 1000, times.last() + 1000, Long.MAX_VALUE));
+    long lastTime = times.isEmpty() ? BASE : times.last(); // version 1 records have none
+    times.addAll(List.of(Long.MIN_VALUE, 0L, BASE - 1000, lastTime + 1000, Long.MAX_VALUE));
     tags.addAll(List.of(Long.MIN_VALUE, -1L, tags.last() + 1000, Long.MAX_VALUE));
     for (long t : times) {
       reads.add(
@@ -198,10 +200,14 @@ class SeekTest {
   @Test
   void seeksFromAnotherProcessUseTheIndexFilesAndSeeTheLiveWritersNewRecords() {
     try (DepotQueue queue = writeQueue(600)) {
+      queue.sync(); // also brings the active segment's index file up to date
+      try (DepotQueue reader = readOnly()) {
+        checkAllSeeks(reader, written, true);
+      }
+      appendRecords(queue, 100);
       queue.sync();
       try (DepotQueue reader = readOnly()) {
-        // the active segment has no index file yet: seeks there scan it, but find the same
-        checkAllSeeks(reader, written, false);
+        checkAllSeeks(reader, written, true);
       }
     }
     try (DepotQueue reader = readOnly()) {
@@ -223,6 +229,45 @@ class SeekTest {
         assertThat(record.id()).isEqualTo(id);
         assertThat(cursor.next().id()).isEqualTo(after);
       }
+    }
+  }
+
+  @Test
+  void seeksRaceAppendsAndRollsInTheWritersProcess() throws Exception {
+    int n = 3000;
+    long[] ids = new long[n];
+    AtomicInteger appended = new AtomicInteger();
+    try (DepotQueue queue = builder().build()) {
+      Thread writer =
+          new Thread(
+              () -> {
+                for (int i = 0; i < n; i++) {
+                  ids[i] = queue.appendTimed(Items.item(SEED, i, 60), i, BASE + i);
+                  appended.set(i + 1); // publishes ids[i]
+                }
+              });
+      writer.start();
+      SplittableRandom random = new SplittableRandom(SEED);
+      int seeks = 0;
+      while (writer.isAlive() || seeks < 300) {
+        int known = appended.get();
+        if (known < 2) {
+          continue;
+        }
+        int k = random.nextInt(known - 1);
+        try (DepotCursor cursor = queue.streamFromTimestamp(BASE + k)) {
+          assertThat(cursor.next().tag()).isEqualTo(k);
+        }
+        try (DepotCursor cursor = queue.streamFromTag(k)) {
+          assertThat(cursor.next().id()).isEqualTo(ids[k]);
+        }
+        try (DepotCursor cursor = queue.stream(ids[k] + 1)) {
+          assertThat(cursor.next().tag()).isEqualTo(k + 1);
+        }
+        seeks++;
+      }
+      writer.join();
+      assertThat(queue.segments().size()).isGreaterThan(10);
     }
   }
 
@@ -317,6 +362,61 @@ class SeekTest {
     }
   }
 
+  /**
+   * Makes a version 1 queue: segments written with records of types 0 to 2 only, their headers set
+   * back to version 1, and no index files (version 1 had none).
+   */
+  private void makeVersionOne(int n) throws IOException {
+    try (DepotQueue queue = builder().build()) {
+      for (int i = 0; i < n; i++) {
+        byte[] item = Items.item(SEED, i, 120);
+        long id = i % 5 == 0 ? queue.append(item) : queue.append(item, 3L * i);
+        written.add(
+            new Written(
+                id, i % 5 == 0 ? DepotRecord.NO_TAG : 3L * i, DepotRecord.NO_TIMESTAMP, item));
+      }
+    }
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".idx")) {
+          Files.delete(file);
+        } else if (name.endsWith(".seg")) {
+          byte[] bytes = Files.readAllBytes(file);
+          bytes[4] = 1;
+          CRC32C crc = new CRC32C();
+          crc.update(bytes, 0, 12);
+          ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(12, (int) crc.getValue());
+          Files.write(file, bytes);
+        }
+      }
+    }
+  }
+
+  @Test
+  void versionOneQueuesSeekByIdAndTagGainIndexesAndTakeTimedRecordsInANewSegment()
+      throws IOException {
+    makeVersionOne(500);
+    try (DepotQueue reader = readOnly()) {
+      assertThat(reader.segments()).hasSizeGreaterThan(4);
+      checkAllSeeks(reader, written, false);
+    }
+    try (DepotQueue queue = builder().build()) {
+      checkAllSeeks(queue, written, false); // rebuilds the indexes of the full segments
+      checkAllSeeks(queue, written, true);
+      int lastV1 = queue.segments().size() - 1;
+      appendRecords(queue, 200); // timed records: a version 2 segment starts
+      assertThat(Files.readAllBytes(dir.resolve(SegmentFormat.fileName(lastV1)))[4])
+          .isEqualTo((byte) 1);
+      assertThat(Files.readAllBytes(dir.resolve(SegmentFormat.fileName(lastV1 + 1)))[4])
+          .isEqualTo((byte) 2);
+      checkAllSeeks(queue, written, true);
+    }
+    try (DepotQueue reader = readOnly()) {
+      checkAllSeeks(reader, written, true);
+    }
+  }
+
   @Test
   void retentionDeleteBeforeAndRewritesKeepTheIndexesTrue() throws IOException {
     try (DepotQueue queue = writeQueue(600)) {
@@ -377,17 +477,20 @@ class SeekTest {
     for (boolean writer : new boolean[] {false, true}) {
       try (DepotQueue queue = writer ? builder().build() : readOnly()) {
         for (Written target : written) {
-          checkLanding(queue.stream(target.id()), intact, expectedFirstId(target.id(), intact));
-          if (target.timestamp() != DepotRecord.NO_TIMESTAMP) {
-            long t = target.timestamp();
-            checkLanding(
-                queue.streamFromTimestamp(t), intact, expectedFirst(Written::timestamp, t, intact));
-          }
-          if (target.tag() != DepotRecord.NO_TAG) {
-            checkLanding(
-                queue.streamFromTag(target.tag()),
-                intact,
-                expectedFirst(Written::tag, target.tag(), intact));
+          for (long delta = -1; delta <= 1; delta++) { // before, equal to and after each
+            long id = target.id() + delta;
+            checkLanding(queue.stream(id), intact, expectedFirstId(id, intact));
+            if (target.timestamp() != DepotRecord.NO_TIMESTAMP) {
+              long t = target.timestamp() + delta;
+              checkLanding(
+                  queue.streamFromTimestamp(t),
+                  intact,
+                  expectedFirst(Written::timestamp, t, intact));
+            }
+            if (target.tag() != DepotRecord.NO_TAG) {
+              long t = target.tag() + delta;
+              checkLanding(queue.streamFromTag(t), intact, expectedFirst(Written::tag, t, intact));
+            }
           }
         }
       }
