@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -136,6 +137,9 @@ class DepotSourceTaskTest {
     for (Header h : r.headers()) {
       keys.add(h.key());
       values.add((byte[]) h.value());
+      assertThat(h.schema())
+          .as("schema of header %s", h.key())
+          .isEqualTo(Schema.OPTIONAL_BYTES_SCHEMA);
     }
     List<String> wantKeys = new ArrayList<>();
     List<byte[]> wantValues = new ArrayList<>();

@@ -270,15 +270,28 @@ public final class EnvelopeCodec {
    * @throws IllegalArgumentException when the bytes are not a version 1 envelope
    */
   public static DepotEnvelope decode(byte[] item) {
-    if (!looksLikeEnvelope(item)) {
+    return decode(ByteBuffer.wrap(item));
+  }
+
+  /**
+   * Decodes the item between the buffer's position and its limit, as {@link #decode(byte[])} does,
+   * without moving the position: the key, value and header values are copied straight out of the
+   * buffer (for example a depot record's {@code buffer()}, without first copying the whole item).
+   *
+   * @throws IllegalArgumentException when the bytes are not a version 1 envelope
+   */
+  public static DepotEnvelope decode(ByteBuffer item) {
+    ByteBuffer in = item.slice(); // positions from 0, as in the messages of decode(byte[])
+    int length = in.remaining();
+    if (length < 2 || in.get(0) != MAGIC || in.get(1) != VERSION) {
       throw new IllegalArgumentException(
           "not a depot envelope: "
-              + (item.length < 2
-                  ? item.length + " bytes"
-                  : String.format("starts with 0x%02x 0x%02x", item[0], item[1]))
+              + (length < 2
+                  ? length + " bytes"
+                  : String.format("starts with 0x%02x 0x%02x", in.get(0), in.get(1)))
               + ", expected 0xde 0x01");
     }
-    Reader r = new Reader(item, 2);
+    Reader r = new Reader(in, 2);
     String topic = r.string();
     int partition = r.intValue();
     long offset = r.longValue();
@@ -297,19 +310,21 @@ public final class EnvelopeCodec {
         headers.add(new DepotEnvelope.Header(headerKey, r.present() ? r.bytes() : null));
       }
     }
-    if (r.pos != item.length) {
-      throw r.bad((item.length - r.pos) + " bytes after the envelope");
+    if (r.pos != length) {
+      throw r.bad((length - r.pos) + " bytes after the envelope");
     }
     return new DepotEnvelope(topic, partition, offset, timestamp, types[type], key, value, headers);
   }
 
   /** Reads Avro's binary encoding (zigzag varints, length-prefixed bytes) with bounds checks. */
   private static final class Reader {
-    final byte[] in;
+    final ByteBuffer in;
+    final int end;
     int pos;
 
-    Reader(byte[] in, int pos) {
+    Reader(ByteBuffer in, int pos) {
       this.in = in;
+      this.end = in.limit();
       this.pos = pos;
     }
 
@@ -320,10 +335,10 @@ public final class EnvelopeCodec {
     long longValue() {
       long raw = 0;
       for (int shift = 0; shift < 70; shift += 7) {
-        if (pos >= in.length) {
+        if (pos >= end) {
           throw bad("it ends early");
         }
-        int b = in[pos++] & 0xFF;
+        int b = in.get(pos++) & 0xFF;
         raw |= (long) (b & 0x7F) << shift;
         if ((b & 0x80) == 0) {
           return (raw >>> 1) ^ -(raw & 1);
@@ -351,11 +366,11 @@ public final class EnvelopeCodec {
 
     byte[] bytes() {
       long length = longValue();
-      if (length < 0 || length > in.length - pos) {
-        throw bad("length " + length + " with " + (in.length - pos) + " bytes left");
+      if (length < 0 || length > end - pos) {
+        throw bad("length " + length + " with " + (end - pos) + " bytes left");
       }
       byte[] out = new byte[(int) length];
-      System.arraycopy(in, pos, out, 0, out.length);
+      in.get(pos, out);
       pos += out.length;
       return out;
     }
@@ -372,8 +387,8 @@ public final class EnvelopeCodec {
         count = -count;
         longValue(); // the block's size in bytes, not needed
       }
-      if (count > (in.length - pos) / 2) { // every header takes at least two bytes
-        throw bad("array of " + count + " items with " + (in.length - pos) + " bytes left");
+      if (count > (end - pos) / 2) { // every header takes at least two bytes
+        throw bad("array of " + count + " items with " + (end - pos) + " bytes left");
       }
       return count;
     }

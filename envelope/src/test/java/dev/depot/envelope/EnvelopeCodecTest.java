@@ -56,6 +56,36 @@ class EnvelopeCodecTest {
   }
 
   @Test
+  void decodesFromABufferBetweenPositionAndLimitWithoutMovingIt() {
+    DepotEnvelope full =
+        new DepotEnvelope(
+            "readings",
+            3,
+            42L,
+            1_700_000_000_123L,
+            TimestampType.CREATE_TIME,
+            utf8("k"),
+            utf8("value"),
+            List.of(new Header("h", utf8("x")), new Header("n", null)));
+    byte[] encoded = EnvelopeCodec.encode(full);
+    ByteBuffer framed = ByteBuffer.allocate(encoded.length + 7);
+    framed.position(5).put(encoded).put((byte) 1).put((byte) 2);
+    ByteBuffer view = framed.position(5).limit(5 + encoded.length).slice().asReadOnlyBuffer();
+    framed.position(5);
+    assertSame(full, EnvelopeCodec.decode(framed));
+    assertThat(framed.position()).isEqualTo(5);
+    assertSame(full, EnvelopeCodec.decode(view));
+    assertThat(view.position()).isZero();
+    // the limit bounds the envelope: the bytes after it are not read, the bytes cut off are missed
+    assertThatThrownBy(() -> EnvelopeCodec.decode(framed.duplicate().limit(framed.limit() + 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a depot envelope: 1 bytes after the envelope at byte " + encoded.length);
+    assertThatThrownBy(() -> EnvelopeCodec.decode(ByteBuffer.wrap(utf8("hello"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a depot envelope: starts with 0x68 0x65, expected 0xde 0x01");
+  }
+
+  @Test
   void theBytesAfterTheMagicAreAPlainAvroDatumOfThePublishedSchema() throws Exception {
     DepotEnvelope envelope =
         new DepotEnvelope(

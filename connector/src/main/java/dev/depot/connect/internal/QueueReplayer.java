@@ -24,6 +24,7 @@ import java.util.Map;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,11 +68,16 @@ public final class QueueReplayer implements AutoCloseable {
   private final String targetTopic;
   private final Integer targetPartition;
   private final boolean originHeaders;
-  private final String topicHeader;
-  private final String partitionHeader;
   private final String offsetHeader;
-  private final byte[] originTopic;
-  private final byte[] originPartition;
+
+  /**
+   * The origin topic and partition headers, the same on every record of the queue: built (and their
+   * schema checked) once, then shared by the records, as their byte arrays were before. Headers are
+   * immutable.
+   */
+  private final Header originTopic;
+
+  private final Header originPartition;
   private final long stopTimestampMs;
   private final boolean tolerateErrors;
   private final SourceMetrics metrics;
@@ -110,11 +116,13 @@ public final class QueueReplayer implements AutoCloseable {
     this.targetTopic = config.targetTopic(ref.topic());
     this.targetPartition = config.partitioning() == Partitioning.SAME ? ref.partition() : null;
     this.originHeaders = config.originHeaders();
-    this.topicHeader = config.originTopicHeader();
-    this.partitionHeader = config.originPartitionHeader();
     this.offsetHeader = config.originOffsetHeader();
-    this.originTopic = ref.topic().getBytes(StandardCharsets.UTF_8);
-    this.originPartition = Integer.toString(ref.partition()).getBytes(StandardCharsets.UTF_8);
+    this.originTopic =
+        bytesHeader(config.originTopicHeader(), ref.topic().getBytes(StandardCharsets.UTF_8));
+    this.originPartition =
+        bytesHeader(
+            config.originPartitionHeader(),
+            Integer.toString(ref.partition()).getBytes(StandardCharsets.UTF_8));
     this.tolerateErrors = config.toleratesErrors();
     Stop stop = config.stop();
     this.stopTimestampMs = stop == Stop.TIMESTAMP ? config.stopTimestampMs() : Long.MAX_VALUE;
@@ -167,6 +175,13 @@ public final class QueueReplayer implements AutoCloseable {
       finish("the queue held no record when its replay started");
     }
     metrics.queue(ref, this::lag, () -> lastOffset);
+  }
+
+  /** A header of optional bytes, built as records' headers are. */
+  private static Header bytesHeader(String key, byte[] value) {
+    ConnectHeaders one = new ConnectHeaders();
+    one.add(key, value, Schema.OPTIONAL_BYTES_SCHEMA);
+    return one.lastWithName(key);
   }
 
   /** The source partition of a queue's records. */
@@ -300,46 +315,51 @@ public final class QueueReplayer implements AutoCloseable {
    */
   public int readInto(List<SourceRecord> out, int max) {
     int added = 0;
-    while (added < max && !finished) {
-      DepotRecord record;
-      try {
-        record = cursor.next();
-      } catch (DepotCorruptionException e) {
-        corrupt("a corrupt record: " + e.getMessage(), e);
-        continue;
-      } catch (DepotException e) {
-        throw new ConnectException("cannot read the depot queue " + dir + ": " + e, e);
-      }
-      if (record == null) {
-        if (endId != Long.MAX_VALUE) {
-          // every record up to the end was visible when the replay started: none is left
-          finish("replayed up to the end it had when its replay started");
+    long bytes = 0;
+    try {
+      while (added < max && !finished) {
+        DepotRecord record;
+        try {
+          record = cursor.next();
+        } catch (DepotCorruptionException e) {
+          corrupt("a corrupt record: " + e.getMessage(), e);
+          continue;
+        } catch (DepotException e) {
+          throw new ConnectException("cannot read the depot queue " + dir + ": " + e, e);
         }
-        break;
+        if (record == null) {
+          if (endId != Long.MAX_VALUE) {
+            // every record up to the end was visible when the replay started: none is left
+            finish("replayed up to the end it had when its replay started");
+          }
+          break;
+        }
+        long id = record.id();
+        if (id > endId) {
+          finish("replayed up to the end it had when its replay started");
+          break;
+        }
+        if (!record.complete()) {
+          LOG.info(
+              "{}: stepping over the partial record a crash left at {} in {}",
+              ref,
+              DepotIds.toString(id),
+              dir);
+          continue;
+        }
+        SourceRecord converted = envelope ? fromEnvelope(record) : fromValue(record);
+        if (converted == null) {
+          continue;
+        }
+        if (finished) {
+          break;
+        }
+        out.add(converted);
+        added++;
+        bytes += record.length();
       }
-      long id = record.id();
-      if (id > endId) {
-        finish("replayed up to the end it had when its replay started");
-        break;
-      }
-      if (!record.complete()) {
-        LOG.info(
-            "{}: stepping over the partial record a crash left at {} in {}",
-            ref,
-            DepotIds.toString(id),
-            dir);
-        continue;
-      }
-      SourceRecord converted = envelope ? fromEnvelope(record) : fromValue(record);
-      if (converted == null) {
-        continue;
-      }
-      if (finished) {
-        break;
-      }
-      out.add(converted);
-      added++;
-      metrics.replayed(record.length());
+    } finally {
+      metrics.replayed(added, bytes); // once per read, not per record
     }
     return added;
   }
@@ -347,7 +367,7 @@ public final class QueueReplayer implements AutoCloseable {
   private SourceRecord fromEnvelope(DepotRecord record) {
     DepotEnvelope e;
     try {
-      e = EnvelopeCodec.decode(record.item());
+      e = EnvelopeCodec.decode(record.buffer()); // one copy: out of the segment into key and value
     } catch (IllegalArgumentException ex) {
       corrupt(
           "the record at depot id "
@@ -398,12 +418,9 @@ public final class QueueReplayer implements AutoCloseable {
   private SourceRecord build(
       long id, long offset, byte[] key, byte[] value, Long timestamp, ConnectHeaders headers) {
     if (originHeaders) {
-      headers.add(topicHeader, originTopic, Schema.OPTIONAL_BYTES_SCHEMA);
-      headers.add(partitionHeader, originPartition, Schema.OPTIONAL_BYTES_SCHEMA);
-      headers.add(
-          offsetHeader,
-          Long.toString(offset).getBytes(StandardCharsets.UTF_8),
-          Schema.OPTIONAL_BYTES_SCHEMA);
+      headers.add(originTopic);
+      headers.add(originPartition);
+      headers.add(offsetHeader, decimalAscii(offset), Schema.OPTIONAL_BYTES_SCHEMA);
     }
     Map<String, Object> sourceOffset = new HashMap<>(4);
     sourceOffset.put(ID_KEY, id);
@@ -421,6 +438,27 @@ public final class QueueReplayer implements AutoCloseable {
         value,
         timestamp,
         headers);
+  }
+
+  /**
+   * The bytes of {@code Long.toString(value)} in UTF-8 (ASCII digits), written straight into an
+   * array of the right size: the origin offset header's value, built for every record.
+   */
+  static byte[] decimalAscii(long value) {
+    if (value < 0) {
+      return Long.toString(value).getBytes(StandardCharsets.UTF_8); // not a Kafka offset: rare
+    }
+    int digits = 1;
+    for (long v = value; v >= 10; v /= 10) {
+      digits++;
+    }
+    byte[] out = new byte[digits];
+    long v = value;
+    for (int i = digits - 1; i >= 0; i--) {
+      out[i] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    }
+    return out;
   }
 
   private void corrupt(String what, Exception cause) {

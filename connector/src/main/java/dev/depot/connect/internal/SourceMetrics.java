@@ -38,7 +38,8 @@ public final class SourceMetrics {
     records = metrics.addSensor("depot-records-replayed" + suffix);
     records.add(
         name("records-replayed-total", "Records read from depot queues and handed to the worker."),
-        new CumulativeCount());
+        new CumulativeSum()); // recorded once per read with the read's record count
+
     records.add(name("records-replayed-rate", "Records replayed per second."), new Rate());
     bytes = metrics.addSensor("depot-bytes-replayed" + suffix);
     bytes.add(
@@ -55,9 +56,10 @@ public final class SourceMetrics {
     return metrics.metricName(name, description, new LinkedHashMap<>());
   }
 
-  void replayed(int itemBytes) {
-    if (records != null) {
-      records.record();
+  /** Counts {@code count} records of {@code itemBytes} bytes in all: one update per read. */
+  void replayed(int count, long itemBytes) {
+    if (records != null && count > 0) {
+      records.record(count);
       bytes.record(itemBytes);
     }
   }
