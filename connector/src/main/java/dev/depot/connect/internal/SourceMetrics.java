@@ -39,7 +39,6 @@ public final class SourceMetrics {
     records.add(
         name("records-replayed-total", "Records read from depot queues and handed to the worker."),
         new CumulativeSum()); // recorded once per read with the read's record count
-
     records.add(name("records-replayed-rate", "Records replayed per second."), new Rate());
     bytes = metrics.addSensor("depot-bytes-replayed" + suffix);
     bytes.add(
