@@ -255,20 +255,29 @@ class DepotSourceIT {
     return ConnectSupport.storedCount(depot, topic, partitions);
   }
 
-  @Test
-  void roundTripThroughSinkAndSourceIsExactlyOnceThroughAWorkerLeavingMidReplay() throws Exception {
-    startCluster(2);
+  /**
+   * Creates topics a and b (3 partitions each), produces 4,000 committed and 2,000 aborted records
+   * into a, and has the depot sink store a; returns a's committed records.
+   */
+  private Map<Integer, List<ConsumerRecord<byte[], byte[]>>> storeMixedTopicA() throws Exception {
     ConnectSupport.createTopic(connect, "a", 3);
     ConnectSupport.createTopic(connect, "b", 3);
     produceMixed("a", 3, 60, 100); // 4,000 committed records, 2,000 aborted
     Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = readCommitted("a", 3, 1);
     int committed = total(a);
     assertThat(committed).isEqualTo(4000);
-
     connect.configureConnector("sink", sinkConfig("a"));
     await(
         () -> "the sink stored a: " + storedTotal("a", 3), () -> storedTotal("a", 3) == committed);
     connect.deleteConnector("sink");
+    return a;
+  }
+
+  @Test
+  void roundTripThroughSinkAndSourceIsExactlyOnceThroughAWorkerLeavingMidReplay() throws Exception {
+    startCluster(2);
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = storeMixedTopicA();
+    int committed = total(a);
 
     connect.configureConnector(
         "source",
@@ -297,16 +306,8 @@ class DepotSourceIT {
     shared.put("status.storage.topic", "connect-status-topic-" + name);
     shared.put("exactly.once.source.support", "enabled");
     connect = ConnectSupport.cluster(name, 1, props -> props.putAll(shared));
-    ConnectSupport.createTopic(connect, "a", 3);
-    ConnectSupport.createTopic(connect, "b", 3);
-    produceMixed("a", 3, 60, 100);
-    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = readCommitted("a", 3, 1);
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = storeMixedTopicA();
     int committed = total(a);
-    assertThat(committed).isEqualTo(4000);
-    connect.configureConnector("sink", sinkConfig("a"));
-    await(
-        () -> "the sink stored a: " + storedTotal("a", 3), () -> storedTotal("a", 3) == committed);
-    connect.deleteConnector("sink");
 
     // a second worker of the same cluster in a child JVM
     Properties worker = new Properties();
