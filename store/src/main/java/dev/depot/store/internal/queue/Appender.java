@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongSupplier;
 
 /**
  * The append path of a writer: the active segment, its write buffer, rolling to a new segment, and
@@ -148,20 +147,42 @@ final class Appender {
    */
   long append(
       byte[] array, ByteBuffer buffer, int offset, int length, int type, long tag, long timestamp) {
-    return underAppendLock(() -> appendLocked(array, buffer, offset, length, type, tag, timestamp));
+    notFromWriter();
+    long id;
+    boolean syncNow;
+    lock.lock();
+    try {
+      checkHealthy();
+      id = appendLocked(array, buffer, offset, length, type, tag, timestamp);
+      syncNow = afterAppendLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (syncNow) {
+      sync();
+    }
+    return id;
   }
 
   /** Appends untagged items as one batch that no other append interleaves with. */
   long[] appendAll(List<byte[]> items) {
+    notFromWriter();
     long[] ids = new long[items.size()];
-    underAppendLock(
-        () -> {
-          int i = 0;
-          for (byte[] item : items) {
-            ids[i++] = appendLocked(item, null, 0, item.length, SegmentFormat.TYPE_RECORD, 0, 0);
-          }
-          return i == 0 ? 0 : ids[i - 1];
-        });
+    boolean syncNow;
+    lock.lock();
+    try {
+      checkHealthy();
+      int i = 0;
+      for (byte[] item : items) {
+        ids[i++] = appendLocked(item, null, 0, item.length, SegmentFormat.TYPE_RECORD, 0, 0);
+      }
+      syncNow = afterAppendLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (syncNow) {
+      sync();
+    }
     return ids;
   }
 
@@ -172,30 +193,19 @@ final class Appender {
    * preceded it stays) and the queue stays writable.
    */
   long append(int length, ItemWriter writer, int type, long tag, long timestamp) {
-    return underAppendLock(
-        () -> {
-          long pos = positionFor(type, length);
-          try {
-            sink.put(type, pos, tag, timestamp, length, writer);
-          } catch (IOException e) {
-            throw fail("cannot write to " + sink.file(), e);
-          }
-          return appended(pos, length, type, tag, timestamp);
-        });
-  }
-
-  /**
-   * Runs {@code appendLocked} under the lock on a healthy queue, publishes what it wrote and syncs
-   * afterwards, outside the lock, when the sync policy says so; returns what it returned.
-   */
-  private long underAppendLock(LongSupplier appendLocked) {
     notFromWriter();
     long id;
     boolean syncNow;
     lock.lock();
     try {
       checkHealthy();
-      id = appendLocked.getAsLong();
+      long pos = positionFor(type, length);
+      try {
+        sink.put(type, pos, tag, timestamp, length, writer);
+      } catch (IOException e) {
+        throw fail("cannot write to " + sink.file(), e);
+      }
+      id = appended(pos, length, type, tag, timestamp);
       syncNow = afterAppendLocked();
     } finally {
       lock.unlock();
