@@ -20,8 +20,6 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -66,7 +64,7 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
  * printed on stderr.
  */
 public final class ReplayBench {
-  private static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
+  private static final String BYTES = BenchConnect.BYTES;
   private static final Duration LOOK_EVERY = Duration.ofMillis(5);
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
   private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
@@ -196,7 +194,7 @@ public final class ReplayBench {
       for (int size : new int[] {100, 1024}) {
         String label = size == 100 ? "100B" : "1KiB";
         String topic = "replay-" + label;
-        load(topic, size);
+        BenchConnect.load(connect, topic, records, size, progress);
         if (contenders.contains("depot")) {
           storeInDepot(topic);
         }
@@ -265,56 +263,13 @@ public final class ReplayBench {
     return Arrays.stream(values).mapToLong(Math::round).toArray();
   }
 
-  private void load(String topic, int size) {
-    connect.kafka().createTopic(topic, 1);
-    byte[] value = new byte[size];
-    Arrays.fill(value, (byte) 'x');
-    long started = System.nanoTime();
-    try (KafkaProducer<byte[], byte[]> producer =
-        connect
-            .kafka()
-            .createProducer(
-                Map.of(
-                    "acks",
-                    "1",
-                    "linger.ms",
-                    "20",
-                    "batch.size",
-                    512 * 1024,
-                    "compression.type",
-                    "none"))) {
-      for (int i = 0; i < records; i++) {
-        producer.send(new ProducerRecord<>(topic, 0, key(i), value));
-      }
-      producer.flush();
-    }
-    progress.printf(
-        Locale.ROOT,
-        "[load] %s: %,d records of %d B in %.1f s%n",
-        topic,
-        records,
-        size,
-        (System.nanoTime() - started) / 1e9);
-  }
-
-  private static byte[] key(int i) {
-    return ("k" + i).getBytes(StandardCharsets.UTF_8);
-  }
-
   private Path depotPath() {
     return root.resolve("depot");
   }
 
   /** Runs the depot sink over the whole topic into {@link #depotPath}, then removes it. */
   private void storeInDepot(String topic) throws Exception {
-    Map<String, String> config = new HashMap<>();
-    config.put("connector.class", "dev.depot.connect.DepotSinkConnector");
-    config.put("tasks.max", "1");
-    config.put("topics", topic);
-    config.put("depot.path", depotPath().toString());
-    config.put("depot.sync.policy", "commit");
-    config.put("key.converter", BYTES);
-    config.put("value.converter", BYTES);
+    Map<String, String> config = BenchConnect.depotSinkConfig(topic, depotPath());
     config.put("header.converter", BYTES);
     String name = "sink-" + topic;
     long started = System.nanoTime();
@@ -339,27 +294,18 @@ public final class ReplayBench {
 
   private Map<String, String> depotConfig(String topic, String prefix) {
     Map<String, String> config = new HashMap<>();
-    config.put("connector.class", "dev.depot.connect.DepotSourceConnector");
-    config.put("tasks.max", "1");
     config.put("depot.path", depotPath().toString());
     // the depot holds both sizes' topics
     config.put("source.topics", topic);
     config.put("target.topic.prefix", prefix);
     config.put("replay.start", "earliest");
     config.put("replay.stop", "end");
-    config.put("exactly.once.support", "required");
-    config.put("key.converter", BYTES);
-    config.put("value.converter", BYTES);
-    config.put("header.converter", BYTES);
-    config.putAll(overrides.get("depot"));
-    return config;
+    return contenderConfig("dev.depot.connect.DepotSourceConnector", "depot", config);
   }
 
   private Map<String, String> mm2Config(String alias, String topic) {
     String bootstrap = connect.kafka().bootstrapServers();
     Map<String, String> config = new HashMap<>();
-    config.put("connector.class", "org.apache.kafka.connect.mirror.MirrorSourceConnector");
-    config.put("tasks.max", "1");
     config.put("source.cluster.alias", alias);
     config.put("target.cluster.alias", "bench");
     config.put("source.cluster.bootstrap.servers", bootstrap);
@@ -367,15 +313,29 @@ public final class ReplayBench {
     config.put("topics", topic);
     // what makes MirrorSourceConnector declare exactly-once support (KIP-618)
     config.put("source.consumer.isolation.level", "read_committed");
-    config.put("exactly.once.support", "required");
     config.put("replication.factor", "1");
     config.put("offset-syncs.topic.replication.factor", "1");
     // needs an authorizer on the broker; there is none
     config.put("sync.topic.acls.enabled", "false");
+    return contenderConfig("org.apache.kafka.connect.mirror.MirrorSourceConnector", "mm2", config);
+  }
+
+  /**
+   * What both contenders run with: {@code connectorClass} as one exactly-once task, bytes in and
+   * out; then the contender's {@code own} settings, then the command line's overrides for {@code
+   * contender}.
+   */
+  private Map<String, String> contenderConfig(
+      String connectorClass, String contender, Map<String, String> own) {
+    Map<String, String> config = new HashMap<>();
+    config.put("connector.class", connectorClass);
+    config.put("tasks.max", "1");
+    config.put("exactly.once.support", "required");
     config.put("key.converter", BYTES);
     config.put("value.converter", BYTES);
     config.put("header.converter", BYTES);
-    config.putAll(overrides.get("mm2"));
+    config.putAll(own);
+    config.putAll(overrides.get(contender));
     return config;
   }
 
@@ -396,7 +356,7 @@ public final class ReplayBench {
     awaitTopic(partition);
     // the garbage of the last run's check is not this run's to collect
     System.gc();
-    byte[] lastKey = key(records - 1);
+    byte[] lastKey = BenchConnect.key(records - 1);
     long created;
     long firstAt = -1;
     long firstOffset = 0;
@@ -559,7 +519,7 @@ public final class ReplayBench {
       while (consumer.position(partition) < end) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           if (count >= records
-              || !Arrays.equals(record.key(), key(count))
+              || !Arrays.equals(record.key(), BenchConnect.key(count))
               || record.value() == null
               || record.value().length != size) {
             throw new IllegalStateException(

@@ -17,8 +17,6 @@ import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 
 /**
@@ -46,7 +44,7 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
  * commit: exactly once and durable).
  */
 public final class SinkBench {
-  private static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
+  private static final String BYTES = BenchConnect.BYTES;
   private static final String STRINGS = "org.apache.kafka.connect.storage.StringConverter";
 
   private final PrintStream progress = System.err;
@@ -112,7 +110,7 @@ public final class SinkBench {
       for (int size : new int[] {100, 1024}) {
         String label = size == 100 ? "100B" : "1KiB";
         String topic = "bench-" + label;
-        load(topic, size);
+        BenchConnect.load(connect, topic, records, size, progress);
         if (size == 100) {
           // one untimed run of each first, so that no contender pays the JIT's warm-up
           measure("warmup-depot", topic, depotConfig(topic));
@@ -201,49 +199,8 @@ public final class SinkBench {
     return Arrays.stream(runs).mapToDouble(r -> task ? r.taskCpuNs() : r.processCpuNs()).toArray();
   }
 
-  private void load(String topic, int size) {
-    connect.kafka().createTopic(topic, 1);
-    byte[] value = new byte[size];
-    Arrays.fill(value, (byte) 'x');
-    long started = System.nanoTime();
-    try (KafkaProducer<byte[], byte[]> producer =
-        connect
-            .kafka()
-            .createProducer(
-                Map.of(
-                    "acks",
-                    "1",
-                    "linger.ms",
-                    "20",
-                    "batch.size",
-                    512 * 1024,
-                    "compression.type",
-                    "none"))) {
-      for (int i = 0; i < records; i++) {
-        byte[] key = ("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>(topic, 0, key, value));
-      }
-      producer.flush();
-    }
-    progress.printf(
-        Locale.ROOT,
-        "[load] %s: %,d records of %d B in %.1f s%n",
-        topic,
-        records,
-        size,
-        (System.nanoTime() - started) / 1e9);
-  }
-
   private Map<String, String> depotConfig(String topic) {
-    Map<String, String> config = new HashMap<>();
-    config.put("connector.class", "dev.depot.connect.DepotSinkConnector");
-    config.put("tasks.max", "1");
-    config.put("topics", topic);
-    config.put("depot.path", root.resolve("depot-" + connectors).toString());
-    config.put("depot.sync.policy", "commit");
-    config.put("key.converter", BYTES);
-    config.put("value.converter", BYTES);
-    return config;
+    return BenchConnect.depotSinkConfig(topic, root.resolve("depot-" + connectors));
   }
 
   private Map<String, String> fileConfig(String topic, String converter) {

@@ -1,8 +1,6 @@
 package dev.depot.cli;
 
 import dev.depot.store.queue.DepotIds;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Queue ids on the command line: a decimal long, or {@code segment:position}. */
 final class Ids {
@@ -39,14 +37,10 @@ final class Ids {
   }
 
   /** Picocli converter for id options. */
-  static final class Converter implements ITypeConverter<Long> {
+  static final class Converter extends LongOptionConverter {
     @Override
-    public Long convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+    long parse(String value) {
+      return Ids.parse(value);
     }
   }
 }

@@ -3,8 +3,6 @@ package dev.depot.cli;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Times on the command line: an ISO-8601 instant or offset date-time, or epoch milliseconds. */
 final class Times {
@@ -40,14 +38,10 @@ final class Times {
   }
 
   /** Picocli converter for time options. */
-  static final class Converter implements ITypeConverter<Long> {
+  static final class Converter extends LongOptionConverter {
     @Override
-    public Long convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+    long parse(String value) {
+      return Times.parse(value);
     }
   }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -180,7 +181,7 @@ public class DepotSourceConfig extends AbstractConfig {
         TOPICS_CONFIG,
         Type.LIST,
         "",
-        new TopicNames(),
+        new ListValidator("a comma-separated list of topic names", DepotSourceConfig::checkTopics),
         Importance.MEDIUM,
         TOPICS_DOC,
         GROUP_SOURCE,
@@ -225,7 +226,9 @@ public class DepotSourceConfig extends AbstractConfig {
         START_OFFSETS_CONFIG,
         Type.LIST,
         "",
-        new StartOffsets(),
+        new ListValidator(
+            "a comma-separated list of <topic>:<partition>:<offset>",
+            DepotSourceConfig::parseStartOffsets),
         Importance.MEDIUM,
         START_OFFSETS_DOC,
         GROUP_REPLAY,
@@ -291,7 +294,9 @@ public class DepotSourceConfig extends AbstractConfig {
         TOPIC_RENAME_CONFIG,
         Type.LIST,
         "",
-        new Renames(),
+        new ListValidator(
+            "a comma-separated list of <stored topic>:<target topic>",
+            DepotSourceConfig::parseRenames),
         Importance.MEDIUM,
         TOPIC_RENAME_DOC,
         GROUP_TARGET,
@@ -379,20 +384,36 @@ public class DepotSourceConfig extends AbstractConfig {
     }
   }
 
-  /** Accepts a list of topic names as Kafka allows them. */
-  static final class TopicNames implements ConfigDef.Validator {
+  /**
+   * Accepts a list whose entries {@code check} accepts (it throws a ConfigException naming the bad
+   * entry); {@code description} says what the list holds.
+   */
+  static final class ListValidator implements ConfigDef.Validator {
+    private final String description;
+    private final BiConsumer<String, List<?>> check;
+
+    ListValidator(String description, BiConsumer<String, List<?>> check) {
+      this.description = description;
+      this.check = check;
+    }
+
     @Override
     public void ensureValid(String name, Object value) {
       if (value instanceof List<?> list) {
-        for (Object topic : list) {
-          checkTopic(name, topic.toString(), topic.toString());
-        }
+        check.accept(name, list);
       }
     }
 
     @Override
     public String toString() {
-      return "a comma-separated list of topic names";
+      return description;
+    }
+  }
+
+  /** Checks that every entry is a topic name as Kafka allows them. */
+  private static void checkTopics(String name, List<?> topics) {
+    for (Object topic : topics) {
+      checkTopic(name, topic.toString(), topic.toString());
     }
   }
 
@@ -401,21 +422,6 @@ public class DepotSourceConfig extends AbstractConfig {
       Topic.validate(topic);
     } catch (RuntimeException e) {
       throw new ConfigException(name, value, e.getMessage());
-    }
-  }
-
-  /** Accepts a list of {@code topic:partition:offset}. */
-  static final class StartOffsets implements ConfigDef.Validator {
-    @Override
-    public void ensureValid(String name, Object value) {
-      if (value instanceof List<?> list) {
-        parseStartOffsets(name, list);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "a comma-separated list of <topic>:<partition>:<offset>";
     }
   }
 
@@ -447,21 +453,6 @@ public class DepotSourceConfig extends AbstractConfig {
       }
     }
     return out;
-  }
-
-  /** Accepts a list of {@code from:to} topic names. */
-  static final class Renames implements ConfigDef.Validator {
-    @Override
-    public void ensureValid(String name, Object value) {
-      if (value instanceof List<?> list) {
-        parseRenames(name, list);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "a comma-separated list of <stored topic>:<target topic>";
-    }
   }
 
   static Map<String, String> parseRenames(String name, List<?> entries) {

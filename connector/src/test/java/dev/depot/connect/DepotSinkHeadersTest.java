@@ -8,9 +8,7 @@ import dev.depot.store.queue.DepotCursor;
 import dev.depot.store.queue.DepotQueue;
 import dev.depot.store.queue.DepotRecord;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
@@ -26,38 +24,17 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.storage.HeaderConverter;
 import org.apache.kafka.connect.storage.SimpleHeaderConverter;
 import org.apache.kafka.connect.storage.StringConverter;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * behavior.on.converted.headers: a connector config naming a parsing header converter is refused;
  * header values a worker's converter parsed fail the task before they are stored; {@code write}
  * stores them converted. Records are built as a worker builds them, with Kafka's real converters.
  */
-class DepotSinkHeadersTest {
+class DepotSinkHeadersTest extends SinkTaskTestBase {
   private static final TopicPartition TP = new TopicPartition("readings", 0);
   private static final String SIMPLE = SimpleHeaderConverter.class.getName();
   private static final String BYTES = ByteArrayConverter.class.getName();
-
-  @TempDir Path dir;
-  private final List<DepotSinkTask> started = new ArrayList<>();
-
-  @AfterEach
-  void stopTasks() {
-    for (DepotSinkTask task : started) {
-      task.stop();
-    }
-  }
-
-  private Map<String, String> props(String... keysAndValues) {
-    Map<String, String> props = new HashMap<>();
-    props.put("depot.path", dir.toString());
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      props.put(keysAndValues[i], keysAndValues[i + 1]);
-    }
-    return props;
-  }
 
   private static String refusal(String converter) {
     return "header.converter="

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -26,32 +25,11 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The task against real depot queues, driven the way a worker drives it. */
-class DepotSinkTaskTest {
+class DepotSinkTaskTest extends SinkTaskTestBase {
   private static final TopicPartition TP = new TopicPartition("readings", 2);
-
-  @TempDir Path dir;
-  private final List<DepotSinkTask> started = new ArrayList<>();
-
-  @AfterEach
-  void stopTasks() {
-    for (DepotSinkTask task : started) {
-      task.stop();
-    }
-  }
-
-  private Map<String, String> props(String... keysAndValues) {
-    Map<String, String> props = new HashMap<>();
-    props.put("depot.path", dir.toString());
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      props.put(keysAndValues[i], keysAndValues[i + 1]);
-    }
-    return props;
-  }
 
   private DepotSinkTask task(TestContext context) {
     DepotSinkTask task = new DepotSinkTask();

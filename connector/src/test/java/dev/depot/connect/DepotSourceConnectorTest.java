@@ -35,12 +35,7 @@ class DepotSourceConnectorTest {
   }
 
   private Map<String, String> props(String... keysAndValues) {
-    Map<String, String> props = new HashMap<>();
-    props.put("depot.path", root.toString());
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      props.put(keysAndValues[i], keysAndValues[i + 1]);
-    }
-    return props;
+    return DepotProps.of(root, keysAndValues);
   }
 
   private void start(Map<String, String> props) {

@@ -172,20 +172,9 @@ class DepotSourceIT {
   /** Every committed record of {@code topic}, per partition, in offset order. */
   private Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readCommitted(
       String topic, int partitions, int atLeast) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", connect.kafka().bootstrapServers());
-    config.put("isolation.level", "read_committed");
-    config.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    config.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> out = new TreeMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int p = 0; p < partitions; p++) {
-        tps.add(new TopicPartition(topic, p));
-        out.put(p, new ArrayList<>());
-      }
-      consumer.assign(tps);
-      consumer.seekToBeginning(tps);
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> out = perPartition(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer("read_committed")) {
+      List<TopicPartition> tps = fromStart(consumer, topic, partitions);
       awaitNoOpenTransaction(consumer, tps);
       int[] count = {0};
       await(
@@ -212,11 +201,7 @@ class DepotSourceIT {
    */
   private void awaitNoOpenTransaction(
       KafkaConsumer<byte[], byte[]> committed, List<TopicPartition> tps) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", connect.kafka().bootstrapServers());
-    config.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    config.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    try (KafkaConsumer<byte[], byte[]> uncommitted = new KafkaConsumer<>(config)) {
+    try (KafkaConsumer<byte[], byte[]> uncommitted = consumer(null)) {
       Object[] last = {null, null};
       await(
           () -> "no open transaction on " + tps + ": stable " + last[0] + ", high " + last[1],
@@ -270,20 +255,29 @@ class DepotSourceIT {
     return ConnectSupport.storedCount(depot, topic, partitions);
   }
 
-  @Test
-  void roundTripThroughSinkAndSourceIsExactlyOnceThroughAWorkerLeavingMidReplay() throws Exception {
-    startCluster(2);
+  /**
+   * Creates topics a and b (3 partitions each), produces 4,000 committed and 2,000 aborted records
+   * into a, and has the depot sink store a; returns a's committed records.
+   */
+  private Map<Integer, List<ConsumerRecord<byte[], byte[]>>> storeMixedTopicA() throws Exception {
     ConnectSupport.createTopic(connect, "a", 3);
     ConnectSupport.createTopic(connect, "b", 3);
     produceMixed("a", 3, 60, 100); // 4,000 committed records, 2,000 aborted
     Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = readCommitted("a", 3, 1);
     int committed = total(a);
     assertThat(committed).isEqualTo(4000);
-
     connect.configureConnector("sink", sinkConfig("a"));
     await(
         () -> "the sink stored a: " + storedTotal("a", 3), () -> storedTotal("a", 3) == committed);
     connect.deleteConnector("sink");
+    return a;
+  }
+
+  @Test
+  void roundTripThroughSinkAndSourceIsExactlyOnceThroughAWorkerLeavingMidReplay() throws Exception {
+    startCluster(2);
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = storeMixedTopicA();
+    int committed = total(a);
 
     connect.configureConnector(
         "source",
@@ -312,16 +306,8 @@ class DepotSourceIT {
     shared.put("status.storage.topic", "connect-status-topic-" + name);
     shared.put("exactly.once.source.support", "enabled");
     connect = ConnectSupport.cluster(name, 1, props -> props.putAll(shared));
-    ConnectSupport.createTopic(connect, "a", 3);
-    ConnectSupport.createTopic(connect, "b", 3);
-    produceMixed("a", 3, 60, 100);
-    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = readCommitted("a", 3, 1);
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> a = storeMixedTopicA();
     int committed = total(a);
-    assertThat(committed).isEqualTo(4000);
-    connect.configureConnector("sink", sinkConfig("a"));
-    await(
-        () -> "the sink stored a: " + storedTotal("a", 3), () -> storedTotal("a", 3) == committed);
-    connect.deleteConnector("sink");
 
     // a second worker of the same cluster in a child JVM
     Properties worker = new Properties();
@@ -403,20 +389,9 @@ class DepotSourceIT {
 
   private Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(
       String topic, int partitions, String isolation) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", connect.kafka().bootstrapServers());
-    config.put("isolation.level", isolation);
-    config.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    config.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> out = new TreeMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int p = 0; p < partitions; p++) {
-        tps.add(new TopicPartition(topic, p));
-        out.put(p, new ArrayList<>());
-      }
-      consumer.assign(tps);
-      consumer.seekToBeginning(tps);
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> out = perPartition(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(isolation)) {
+      List<TopicPartition> tps = fromStart(consumer, topic, partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
       for (int i = 0;
           i < 50 && tps.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp));
@@ -471,12 +446,7 @@ class DepotSourceIT {
 
   /** How many records of one partition read_committed returns in one poll from the start. */
   private int committedCount(String topic, int partition) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", connect.kafka().bootstrapServers());
-    config.put("isolation.level", "read_committed");
-    config.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    config.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer("read_committed")) {
       TopicPartition tp = new TopicPartition(topic, partition);
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
@@ -496,19 +466,49 @@ class DepotSourceIT {
     }
   }
 
-  private List<ConsumerRecord<byte[], byte[]>> readUncommitted(String topic, int partitions) {
+  /**
+   * A byte-array consumer on the cluster reading at {@code isolation} ({@code null}: the client's
+   * default, read_uncommitted), assigned nothing yet.
+   */
+  private KafkaConsumer<byte[], byte[]> consumer(String isolation) {
     Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", connect.kafka().bootstrapServers());
+    if (isolation != null) {
+      config.put("isolation.level", isolation);
+    }
     config.put("key.deserializer", ByteArrayDeserializer.class.getName());
     config.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    return new KafkaConsumer<>(config);
+  }
+
+  /**
+   * Assigns {@code consumer} partitions 0 to {@code partitions - 1} of {@code topic} at their
+   * start.
+   */
+  private static List<TopicPartition> fromStart(
+      KafkaConsumer<byte[], byte[]> consumer, String topic, int partitions) {
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      tps.add(new TopicPartition(topic, p));
+    }
+    consumer.assign(tps);
+    consumer.seekToBeginning(tps);
+    return tps;
+  }
+
+  /** An empty list per partition, in partition order. */
+  private static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> perPartition(int partitions) {
+    Map<Integer, List<ConsumerRecord<byte[], byte[]>>> out = new TreeMap<>();
+    for (int p = 0; p < partitions; p++) {
+      out.put(p, new ArrayList<>());
+    }
+    return out;
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> readUncommitted(String topic, int partitions) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int p = 0; p < partitions; p++) {
-        tps.add(new TopicPartition(topic, p));
-      }
-      consumer.assign(tps);
-      consumer.seekToBeginning(tps);
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(null)) {
+      fromStart(consumer, topic, partitions);
       consumer.poll(Duration.ofMillis(200)).forEach(out::add);
     }
     return out;

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.connect.data.Schema;
@@ -48,14 +47,15 @@ class DepotSourceTaskTest {
   }
 
   private Map<String, String> props(String queues, String... keysAndValues) {
-    Map<String, String> props = new HashMap<>();
-    props.put("depot.path", root.toString());
-    props.put(DepotSourceTask.QUEUES_CONFIG, queues);
-    props.put("replay.poll.wait.ms", "20");
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      props.put(keysAndValues[i], keysAndValues[i + 1]);
-    }
+    Map<String, String> props = DepotProps.of(root, keysAndValues);
+    props.putIfAbsent(DepotSourceTask.QUEUES_CONFIG, queues);
+    props.putIfAbsent("replay.poll.wait.ms", "20");
     return props;
+  }
+
+  /** Task settings that replay {@code queues} from the first record at or after {@code instant}. */
+  private Map<String, String> fromTimestamp(String queues, String instant) {
+    return props(queues, "replay.start", "timestamp", "replay.start.timestamp", instant);
   }
 
   /** Opens a queue for writing as the sink keeps it, with its format file. */
@@ -278,9 +278,7 @@ class DepotSourceTaskTest {
     for (String queue : new String[] {"t/0", "t/1"}) {
       for (Object[] c : cases) {
         String at = java.time.Instant.ofEpochMilli((Long) c[0]).toString();
-        SourceTestContext context =
-            new SourceTestContext(
-                props(queue, "replay.start", "timestamp", "replay.start.timestamp", at));
+        SourceTestContext context = new SourceTestContext(fromTimestamp(queue, at));
         List<SourceRecord> got = drain(start(context), context);
         int from = (Integer) c[1];
         assertThat(got).as("%s from %s", queue, at).hasSize(stamps.length - from);
@@ -313,12 +311,7 @@ class DepotSourceTaskTest {
     queue.sync();
     SourceTestContext context =
         new SourceTestContext(
-            props(
-                "plain/0",
-                "replay.start",
-                "timestamp",
-                "replay.start.timestamp",
-                java.time.Instant.ofEpochMilli(T0 + 6500).toString()));
+            fromTimestamp("plain/0", java.time.Instant.ofEpochMilli(T0 + 6500).toString()));
     List<SourceRecord> got = drain(start(context), context);
     assertThat(got)
         .extracting(SourceRecord::timestamp)
@@ -369,15 +362,7 @@ class DepotSourceTaskTest {
     assertThat((byte[]) got.get(1).headers().lastWithName("from-offset").value())
         .isEqualTo(utf8("6"));
     assertThatThrownBy(
-            () ->
-                start(
-                    new SourceTestContext(
-                        props(
-                            "plain/0",
-                            "replay.start",
-                            "timestamp",
-                            "replay.start.timestamp",
-                            "2026-01-01T00:00:00Z"))))
+            () -> start(new SourceTestContext(fromTimestamp("plain/0", "2026-01-01T00:00:00Z"))))
         .isInstanceOf(ConnectException.class)
         .hasMessageContaining(root.resolve("plain").resolve("0").toString())
         .hasMessageContaining("depot.format=value")

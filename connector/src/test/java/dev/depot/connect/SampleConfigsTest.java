@@ -3,13 +3,9 @@ package dev.depot.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.runtime.ConnectorConfig;
@@ -25,23 +21,9 @@ import org.junit.jupiter.api.Test;
  * file is a valid worker config for its mode.
  */
 class SampleConfigsTest {
-  private static final Path DIR = Path.of(System.getProperty("depot.config.dir", "../config"));
-
-  private static Map<String, String> properties(String name) throws IOException {
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(DIR.resolve(name))) {
-      p.load(in);
-    }
-    Map<String, String> map = new HashMap<>();
-    p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
-    return map;
-  }
-
   private static void assertValid(Map<String, String> config) {
     Config result = new DepotSinkConnector().validate(config);
-    for (ConfigValue value : result.configValues()) {
-      assertThat(value.errorMessages()).as(value.name() + "=" + value.value()).isEmpty();
-    }
+    SampleConfigFiles.assertNoErrors(result);
     assertThat(result.configValues()).extracting(ConfigValue::name).contains("depot.path");
   }
 
@@ -54,7 +36,7 @@ class SampleConfigsTest {
 
   @Test
   void thePropertiesConnectorConfigPassesValidateAndMatchesTheJson() throws IOException {
-    Map<String, String> props = properties("depot-sink.properties");
+    Map<String, String> props = SampleConfigFiles.properties("depot-sink.properties");
     assertValid(props);
     Map<String, String> json = ConnectSupport.sampleConfig(Map.of());
     props.remove("name");
@@ -64,7 +46,9 @@ class SampleConfigsTest {
   @Test
   void theConnectorConfigsAreValidSinkConnectorConfigsForTheWorker() throws IOException {
     for (Map<String, String> config :
-        List.of(ConnectSupport.sampleConfig(Map.of()), properties("depot-sink.properties"))) {
+        List.of(
+            ConnectSupport.sampleConfig(Map.of()),
+            SampleConfigFiles.properties("depot-sink.properties"))) {
       Map<String, String> named = new HashMap<>(config);
       named.put(ConnectorConfig.NAME_CONFIG, "depot-sink");
       SinkConnectorConfig.validate(named);
@@ -77,12 +61,13 @@ class SampleConfigsTest {
 
   @Test
   void theWorkerConfigsAreValidForTheirMode() throws IOException {
-    StandaloneConfig standalone = new StandaloneConfig(properties("connect-standalone.properties"));
+    StandaloneConfig standalone =
+        new StandaloneConfig(SampleConfigFiles.properties("connect-standalone.properties"));
     assertThat(standalone.getString("offset.storage.file.filename")).isNotBlank();
     assertThat(standalone.getList("plugin.path")).isNotEmpty();
 
     DistributedConfig distributed =
-        new DistributedConfig(properties("connect-distributed.properties"));
+        new DistributedConfig(SampleConfigFiles.properties("connect-distributed.properties"));
     assertThat(distributed.getString("group.id")).isEqualTo("depot-connect");
     assertThat(distributed.getString("config.storage.topic")).isNotBlank();
   }

@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.config.Config;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.runtime.ConnectorConfig;
 import org.apache.kafka.connect.runtime.SourceConnectorConfig;
 import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
@@ -27,22 +23,12 @@ import org.junit.jupiter.api.Test;
  * connector-specific offsets topic on a worker that enables it.
  */
 class SourceSampleConfigsTest {
-  private static final Path DIR = Path.of(System.getProperty("depot.config.dir", "../config"));
-
-  private static Map<String, String> properties(String name) throws IOException {
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(DIR.resolve(name))) {
-      p.load(in);
-    }
-    Map<String, String> map = new HashMap<>();
-    p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
-    return map;
-  }
-
   private static Map<String, String> json() throws IOException {
     JsonNode root =
         new ObjectMapper()
-            .readTree(Files.readString(DIR.resolve("depot-source.json"), StandardCharsets.UTF_8));
+            .readTree(
+                Files.readString(
+                    SampleConfigFiles.DIR.resolve("depot-source.json"), StandardCharsets.UTF_8));
     Map<String, String> out = new HashMap<>();
     root.get("config").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
     out.put("name", root.get("name").asText());
@@ -52,12 +38,10 @@ class SourceSampleConfigsTest {
   @Test
   void bothFilesPassValidateAndSayTheSame() throws IOException {
     Map<String, String> json = json();
-    Map<String, String> props = properties("depot-source.properties");
+    Map<String, String> props = SampleConfigFiles.properties("depot-source.properties");
     assertThat(props).isEqualTo(json);
     Config result = new DepotSourceConnector().validate(json);
-    for (ConfigValue value : result.configValues()) {
-      assertThat(value.errorMessages()).as(value.name() + "=" + value.value()).isEmpty();
-    }
+    SampleConfigFiles.assertNoErrors(result);
     assertThat(json)
         .containsEntry("connector.class", DepotSourceConnector.class.getName())
         .containsEntry("exactly.once.support", "required")
@@ -69,13 +53,15 @@ class SourceSampleConfigsTest {
   @Test
   void theyAreValidSourceConnectorConfigsOnTheSampleWorkerWithExactlyOnce() throws IOException {
     Plugins plugins = new Plugins(Map.of("plugin.discovery", "only_scan"));
-    for (Map<String, String> config : List.of(json(), properties("depot-source.properties"))) {
+    for (Map<String, String> config :
+        List.of(json(), SampleConfigFiles.properties("depot-source.properties"))) {
       SourceConnectorConfig parsed = new SourceConnectorConfig(plugins, config, false);
       assertThat(parsed.getString(ConnectorConfig.CONNECTOR_CLASS_CONFIG))
           .isEqualTo(DepotSourceConnector.class.getName());
       assertThat(parsed.offsetsTopic()).isEqualTo("depot-source-offsets");
     }
-    DistributedConfig worker = new DistributedConfig(properties("connect-distributed.properties"));
+    DistributedConfig worker =
+        new DistributedConfig(SampleConfigFiles.properties("connect-distributed.properties"));
     assertThat(worker.exactlyOnceSourceEnabled()).isTrue();
   }
 }

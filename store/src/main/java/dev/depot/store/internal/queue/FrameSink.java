@@ -84,13 +84,9 @@ final class FrameSink {
       int length)
       throws IOException {
     int headerBytes = SegmentFormat.headerBytes(type);
-    int frameLength = headerBytes + length;
-    if (frameLength > buf.remaining()) {
-      flush();
-      if (frameLength > buf.capacity()) {
-        writeLarge(type, recordPos, tag, timestamp, array, buffer, offset, length);
-        return;
-      }
+    if (!makeRoom(headerBytes + length)) {
+      writeLarge(type, recordPos, tag, timestamp, array, buffer, offset, length);
+      return;
     }
     int i = buf.position();
     if (array != null) {
@@ -115,19 +111,28 @@ final class FrameSink {
   void put(int type, long recordPos, long tag, long timestamp, int length, ItemWriter writer)
       throws IOException {
     int headerBytes = SegmentFormat.headerBytes(type);
-    int frameLength = headerBytes + length;
-    if (frameLength > buf.remaining()) {
-      flush();
-      if (frameLength > buf.capacity()) {
-        ByteBuffer payload = ByteBuffer.allocate(length);
-        writePayload(payload, writer);
-        writeLarge(type, recordPos, tag, timestamp, null, payload.flip(), 0, length);
-        return;
-      }
+    if (!makeRoom(headerBytes + length)) {
+      ByteBuffer payload = ByteBuffer.allocate(length);
+      writePayload(payload, writer);
+      writeLarge(type, recordPos, tag, timestamp, null, payload.flip(), 0, length);
+      return;
     }
     int i = buf.position();
     writePayload(buf.slice(i + headerBytes, length), writer);
     finishFrame(i, type, recordPos, tag, timestamp, length);
+  }
+
+  /**
+   * Flushes the buffer when a frame of {@code frameLength} bytes does not fit in what is left of
+   * it; false when the frame is larger than the whole buffer and must go through {@link
+   * #writeLarge}.
+   */
+  private boolean makeRoom(int frameLength) throws IOException {
+    if (frameLength <= buf.remaining()) {
+      return true;
+    }
+    flush();
+    return frameLength <= buf.capacity();
   }
 
   /**

@@ -23,28 +23,4 @@ public record QueueConfig(
     int indexIntervalBytes) {
   /** The default index interval, as {@code DepotQueue.Builder} has it. */
   public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
-
-  /** Settings with the default index interval. */
-  public QueueConfig(
-      Path directory,
-      long segmentBytes,
-      int writeBufferBytes,
-      int readBufferBytes,
-      SyncPolicy syncPolicy,
-      boolean readOnly,
-      long retentionMillis,
-      long retentionBytes,
-      Clock clock) {
-    this(
-        directory,
-        segmentBytes,
-        writeBufferBytes,
-        readBufferBytes,
-        syncPolicy,
-        readOnly,
-        retentionMillis,
-        retentionBytes,
-        clock,
-        DEFAULT_INDEX_INTERVAL_BYTES);
-  }
 }

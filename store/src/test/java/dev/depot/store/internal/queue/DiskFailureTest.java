@@ -26,7 +26,17 @@ class DiskFailureTest {
 
   private QueueEngine open(SegmentChannels channels) {
     return QueueEngine.open(
-        new QueueConfig(dir, 8192, 4096, 4096, SyncPolicy.none(), false, -1, -1, Clock.systemUTC()),
+        new QueueConfig(
+            dir,
+            8192,
+            4096,
+            4096,
+            SyncPolicy.none(),
+            false,
+            -1,
+            -1,
+            Clock.systemUTC(),
+            QueueConfig.DEFAULT_INDEX_INTERVAL_BYTES),
         channels);
   }
 
