@@ -5,6 +5,7 @@ import dev.depot.connect.internal.PartitionWriter;
 import dev.depot.connect.internal.RecordEncoder;
 import dev.depot.connect.internal.RecordEncoder.BadRecordException;
 import dev.depot.connect.internal.SinkMetrics;
+import dev.depot.connect.internal.TaskMetrics;
 import dev.depot.connect.internal.WriteBehind;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -65,7 +65,7 @@ public class DepotSinkTask extends SinkTask {
     encoder = new RecordEncoder(config);
     checkHeaders = HeaderCheck.applies(config);
     reporter = config.toleratesErrors() ? errantRecordReporter() : null;
-    metrics = new SinkMetrics(pluginMetrics());
+    metrics = new SinkMetrics(TaskMetrics.plugin(() -> context.pluginMetrics()));
     if (config.syncPolicy() == DepotSinkConfig.SyncPolicy.COMMIT) {
       writeBehind = new WriteBehind(props.getOrDefault("name", "task"));
     }
@@ -76,14 +76,6 @@ public class DepotSinkTask extends SinkTask {
       return context.errantRecordReporter();
     } catch (NoSuchMethodError | NoClassDefFoundError e) {
       return null; // a worker older than KIP-610
-    }
-  }
-
-  private PluginMetrics pluginMetrics() {
-    try {
-      return context.pluginMetrics();
-    } catch (NoSuchMethodError | NoClassDefFoundError | UnsupportedOperationException e) {
-      return null; // a worker older than KIP-877
     }
   }
 

@@ -4,13 +4,13 @@ import dev.depot.connect.internal.QueueReplayer;
 import dev.depot.connect.internal.SourceMetrics;
 import dev.depot.connect.internal.SourceQueues;
 import dev.depot.connect.internal.SourceQueues.QueueRef;
+import dev.depot.connect.internal.TaskMetrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -59,7 +59,7 @@ public class DepotSourceTask extends SourceTask {
   @Override
   public void start(Map<String, String> props) {
     config = new DepotSourceConfig(props);
-    metrics = new SourceMetrics(pluginMetrics());
+    metrics = new SourceMetrics(TaskMetrics.plugin(() -> context.pluginMetrics()));
     List<QueueRef> queues = new ArrayList<>();
     String assigned = props.getOrDefault(QUEUES_CONFIG, "");
     for (String name : assigned.split(",")) {
@@ -92,14 +92,6 @@ public class DepotSourceTask extends SourceTask {
     Map<Map<String, Object>, Map<String, Object>> offsets =
         reader == null || partitions.isEmpty() ? null : reader.offsets(partitions);
     return offsets == null ? Map.of() : offsets;
-  }
-
-  private PluginMetrics pluginMetrics() {
-    try {
-      return context.pluginMetrics();
-    } catch (NoSuchMethodError | NoClassDefFoundError | UnsupportedOperationException e) {
-      return null; // a worker older than KIP-877
-    }
   }
 
   @Override
