@@ -59,7 +59,6 @@ public class DepotSourceTask extends SourceTask {
   @Override
   public void start(Map<String, String> props) {
     config = new DepotSourceConfig(props);
-    metrics = new SourceMetrics(TaskMetrics.plugin(() -> context.pluginMetrics()));
     List<QueueRef> queues = new ArrayList<>();
     String assigned = props.getOrDefault(QUEUES_CONFIG, "");
     for (String name : assigned.split(",")) {
@@ -73,6 +72,8 @@ public class DepotSourceTask extends SourceTask {
       partitions.add(QueueReplayer.sourcePartition(ref));
     }
     Map<Map<String, Object>, Map<String, Object>> committed = committedOffsets(partitions);
+    // made once nothing above can fail: the worker calls no stop() after a failed start()
+    metrics = new SourceMetrics(TaskMetrics.plugin(() -> context.pluginMetrics()));
     try {
       for (QueueRef ref : queues) {
         replayers.add(

@@ -320,6 +320,34 @@ class DepotSourceTaskTest {
   }
 
   @Test
+  void anEmptyValueQueueTailedFromATimestampStartsAndReplaysTheTimedRecordsAtOrAfterIt()
+      throws Exception {
+    DepotQueue queue = queue("plain", 0, "value");
+    SourceTestContext context =
+        new SourceTestContext(
+            props(
+                "plain/0",
+                "replay.start",
+                "timestamp",
+                "replay.start.timestamp",
+                java.time.Instant.ofEpochMilli(T0 + 1500).toString(),
+                "replay.stop",
+                "never"));
+    DepotSourceTask task = start(context); // failed: "items without timestamps", with no items
+    assertThat(task.poll()).as("nothing yet").isNull();
+    for (int i = 0; i < 4; i++) {
+      queue.appendTimed(utf8("v" + i), 10 + i, T0 + i * 1000L);
+    }
+    queue.sync();
+    List<SourceRecord> got = new ArrayList<>();
+    List<SourceRecord> batch;
+    while ((batch = task.poll()) != null) {
+      got.addAll(batch);
+    }
+    assertThat(got).extracting(SourceRecord::timestamp).containsExactly(T0 + 2000, T0 + 3000);
+  }
+
+  @Test
   void startsAtTheKafkaOffsetGivenForEachQueue() throws Exception {
     List<DepotEnvelope> records = varied(); // offsets 100, 102, ..., 178
     write(queue("orders", 1, "envelope"), records);

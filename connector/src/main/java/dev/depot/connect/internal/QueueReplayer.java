@@ -271,7 +271,11 @@ public final class QueueReplayer implements AutoCloseable {
     }
   }
 
-  /** Whether the oldest complete record carries a timestamp in its frame (appendTimed). */
+  /**
+   * Whether the oldest complete record carries a timestamp in its frame (appendTimed); true for a
+   * queue with no complete record yet, which the sink will fill with timed records (it has written
+   * every record with its timestamp in the frame since segment format version 2).
+   */
   private static boolean oldestHasTimestamp(DepotQueue queue) {
     try (DepotCursor c = queue.stream()) {
       while (true) {
@@ -282,7 +286,7 @@ public final class QueueReplayer implements AutoCloseable {
           continue;
         }
         if (r == null) {
-          return false;
+          return true;
         }
         if (r.complete()) {
           return r.timestamp() != DepotRecord.NO_TIMESTAMP;
