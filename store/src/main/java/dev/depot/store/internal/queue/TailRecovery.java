@@ -95,6 +95,10 @@ final class TailRecovery {
         return new Recovered(
             null, last + 1, -1, last, SegmentFormat.VERSION, indexes.newBuilder(last + 1));
       }
+      // The index file a crashed writer left may hold entries for frames that recovery cuts or
+      // marks partial; readers in other processes trust its maxima until the next sync replaces
+      // it, so it goes now and the scan below rebuilds it.
+      indexes.delete(last);
       long pos = HEADER_BYTES;
       long lastRecordPos = -1;
       SegmentIndex.Builder index = indexes.newBuilder(last);
